@@ -1,0 +1,117 @@
+import { RE2JS } from 're2js';
+import { z } from 'zod';
+import { severities, type DetectorHit } from '../../core/finding.js';
+import { NormalizedText } from '../../text/normalized-text.js';
+import { defineDetector } from '../define-detector.js';
+
+/** Larger compiled programs are refused: they cost memory and time on every request. */
+const maxProgramSize = 5000;
+
+/**
+ * A user-supplied regular expression, compiled with RE2JS (a port of RE2): matching time is
+ * linear in the input whatever the pattern, so a policy cannot hang the gateway. Syntax RE2
+ * does not support (backreferences, lookaround) is a load error, not a silent pass.
+ */
+const linearPattern = z.string().min(1, 'a pattern cannot be empty').transform((source, context) => {
+  try {
+    const compiled = RE2JS.compile(source, RE2JS.CASE_INSENSITIVE);
+    if (compiled.programSize() > maxProgramSize) {
+      context.addIssue({ code: 'custom', message: `pattern is too complex (program size ${compiled.programSize()} > ${maxProgramSize})` });
+      return z.NEVER;
+    }
+    return { source, insensitive: compiled, sensitive: RE2JS.compile(source) };
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    context.addIssue({ code: 'custom', message: `invalid regular expression (RE2 syntax): ${reason}` });
+    return z.NEVER;
+  }
+});
+
+const ruleSchema = z
+  .object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'use lower-case letters, digits, "_" and "-"'),
+    /** Dotted category for policy rules to match; defaults to `custom.<id>`. */
+    category: z.string().regex(/^[a-z0-9_]+(?:\.[a-z0-9_]+)*$/, 'use dotted lower-case words, e.g. "confidential.codename"').optional(),
+    /** Matched on the folded view: case, spacing, look-alikes and leetspeak do not evade them. */
+    keywords: z.array(z.string().trim().min(1, 'a keyword cannot be empty')).default([]),
+    patterns: z.array(linearPattern).default([]),
+    /** Which view the patterns see: `clean` (default: invisibles removed, case kept), `original` or `folded`. */
+    patterns_on: z.enum(['clean', 'original', 'folded']).default('clean'),
+    case_sensitive: z.boolean().default(false),
+    score: z.number().min(0).max(1).default(0.9),
+    severity: z.enum(severities).default('medium'),
+    label: z.string().regex(/^[A-Z0-9_]+$/, 'use upper-case letters, digits and "_"').optional(),
+  })
+  .strict()
+  .refine((rule) => rule.keywords.length + rule.patterns.length > 0, { message: 'a rule needs at least one keyword or pattern' });
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Keywords are literals, so a native expression over their escaped, folded forms is safe and fast. */
+function keywordExpression(keywords: readonly string[]): RegExp | null {
+  if (keywords.length === 0) return null;
+  const folded = keywords.map((keyword) => escapeRegExp(new NormalizedText(keyword).folded.text));
+  return new RegExp(`(?<![\\p{L}\\p{N}])(?:${folded.join('|')})(?![\\p{L}\\p{N}])`, 'gu');
+}
+
+const configSchema = z
+  .object({ rules: z.array(ruleSchema).default([]) })
+  .strict()
+  .superRefine((config, context) => {
+    const seen = new Set<string>();
+    config.rules.forEach((rule, index) => {
+      if (seen.has(rule.id)) context.addIssue({ code: 'custom', path: ['rules', index, 'id'], message: `duplicate rule id "${rule.id}"` });
+      seen.add(rule.id);
+    });
+  })
+  .transform((config) => ({
+    rules: config.rules.map((rule) => ({ ...rule, keywordExpression: keywordExpression(rule.keywords) })),
+  }));
+
+export const customRulesDetector = defineDetector({
+  id: 'custom_rules',
+  description: "The policy's own keyword lists and regular expressions; patterns run on a linear-time engine (RE2JS).",
+  stages: ['input', 'output'],
+  configSchema,
+  run(input, config) {
+    const hits: DetectorHit[] = [];
+    for (const rule of config.rules) {
+      const base = {
+        category: rule.category ?? `custom.${rule.id}`,
+        score: rule.score,
+        severity: rule.severity,
+        label: rule.label ?? rule.id.toUpperCase().replace(/-/g, '_'),
+      };
+      if (rule.keywordExpression !== null) {
+        for (const target of input.text.targets('folded')) {
+          for (const match of target.text.matchAll(rule.keywordExpression)) {
+            const hit: DetectorHit = { ...base, spans: [target.span(match.index, match.index + match[0].length)], evidence: { rule: rule.id, kind: 'keyword' } };
+            if (target.encoding !== undefined) hit.encoding = target.encoding;
+            hits.push(hit);
+          }
+        }
+      }
+      rule.patterns.forEach((pattern, index) => {
+        const compiled = rule.case_sensitive ? pattern.sensitive : pattern.insensitive;
+        const targets =
+          rule.patterns_on === 'original'
+            ? [{ text: input.text.original, span: (start: number, end: number) => ({ start, end }), encoding: undefined }]
+            : input.text.targets(rule.patterns_on);
+        for (const target of targets) {
+          const matcher = compiled.matcher(target.text);
+          while (matcher.find()) {
+            const start = matcher.start();
+            const end = matcher.end();
+            const hit: DetectorHit = { ...base, spans: [target.span(start, end)], evidence: { rule: rule.id, kind: 'pattern', pattern: index } };
+            if (target.encoding !== undefined) hit.encoding = target.encoding;
+            hits.push(hit);
+            if (end === start && end >= target.text.length) break;
+          }
+        }
+      });
+    }
+    return hits;
+  },
+});

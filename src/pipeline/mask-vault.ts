@@ -1,0 +1,40 @@
+import type { Unmasker } from '../core/decision.js';
+
+const placeholderPattern = /<([A-Z][A-Z0-9_]*)_(\d+)>/g;
+
+/**
+ * The per-request memory of `mask`: each distinct value gets a numbered placeholder
+ * (`<EMAIL_1>`), the same value the same placeholder, and `unmask` restores them in a later
+ * text such as the model's answer. It serialises to a count, so raw values never reach a log.
+ */
+export class MaskVault implements Unmasker {
+  readonly #placeholders = new Map<string, string>();
+  readonly #values = new Map<string, string>();
+  readonly #counters = new Map<string, number>();
+
+  get size(): number {
+    return this.#values.size;
+  }
+
+  placeholder(label: string, value: string): string {
+    const key = `${label}\u0000${value}`;
+    const existing = this.#placeholders.get(key);
+    if (existing !== undefined) return existing;
+    const count = (this.#counters.get(label) ?? 0) + 1;
+    this.#counters.set(label, count);
+    const placeholder = `<${label}_${count}>`;
+    this.#placeholders.set(key, placeholder);
+    this.#values.set(placeholder, value);
+    return placeholder;
+  }
+
+  /** Restores every placeholder this vault issued; unknown placeholders are left as they are. */
+  unmask(text: string): string {
+    if (this.#values.size === 0 || !text.includes('<')) return text;
+    return text.replace(placeholderPattern, (placeholder) => this.#values.get(placeholder) ?? placeholder);
+  }
+
+  toJSON(): { placeholders: number } {
+    return { placeholders: this.size };
+  }
+}

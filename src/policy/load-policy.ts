@@ -1,0 +1,145 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { isAbsolute, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { PalisadeError } from '../core/errors.js';
+import type { Stage } from '../core/finding.js';
+import type { DetectorRegistry } from '../detectors/detector-registry.js';
+import { compileLayers } from './compile-layers.js';
+import type { ConfiguredDetector, Policy } from './policy.js';
+import { describeIssues, LineCounter, type PolicyIssue } from './policy-issues.js';
+import { policySchema, type PolicyDocument } from './policy-schema.js';
+
+const defaultPolicyUrl = new URL('../../policies/default.yaml', import.meta.url);
+
+/** Zod issues as policy issues; a failed union reports its first alternative's own problem. */
+function fromZod(issues: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[] = []): PolicyIssue[] {
+  const converted: PolicyIssue[] = [];
+  for (const issue of issues) {
+    const path = [...prefix, ...issue.path];
+    if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+      converted.push(...fromZod(issue.errors[0] ?? [], path));
+      continue;
+    }
+    const message = issue.code === 'unrecognized_keys' ? `unknown key${issue.keys.length > 1 ? 's' : ''}: ${issue.keys.join(', ')}` : issue.message;
+    converted.push({ path, message });
+  }
+  return converted;
+}
+
+/** Canonical JSON: object keys sorted, so the hash ignores formatting, comments and key order. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (typeof value === 'object' && value !== null) {
+    const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+function configureDetectors(document: PolicyDocument, registry: DetectorRegistry, issues: PolicyIssue[]): ConfiguredDetector[] {
+  const configured: ConfiguredDetector[] = [];
+  for (const [id, settings] of Object.entries(document.detectors)) {
+    const detector = registry.get(id);
+    if (detector === undefined) {
+      issues.push({ path: ['detectors', id], message: `unknown detector "${id}" (available: ${[...registry.keys()].join(', ')})` });
+      continue;
+    }
+    const unsupported = (settings.stages ?? []).filter((stage) => !detector.stages.includes(stage));
+    if (unsupported.length > 0) {
+      issues.push({ path: ['detectors', id, 'stages'], message: `"${id}" does not run in stage ${unsupported.join(', ')} (it supports ${detector.stages.join(', ')})` });
+    }
+    const parsed = detector.configSchema.safeParse(settings.config ?? {});
+    if (!parsed.success) {
+      issues.push(...fromZod(parsed.error.issues, ['detectors', id, 'config']));
+      continue;
+    }
+    if (!settings.enabled) continue;
+    configured.push({
+      detector,
+      config: parsed.data,
+      stages: new Set<Stage>(settings.stages ?? detector.stages),
+      timeoutMs: settings.timeout_ms ?? document.defaults.timeout_ms,
+      failMode: settings.on_error ?? document.defaults.on_error,
+    });
+  }
+  return configured;
+}
+
+export interface ParsePolicyOptions {
+  text: string;
+  /** Shown in error messages; defaults to `policy`. */
+  file?: string;
+  registry: DetectorRegistry;
+}
+
+/**
+ * Parses and validates a YAML policy. Every problem is collected and reported together, each
+ * with its file, line, column and path (`rules[3].min_score`) and what was expected.
+ */
+export function parsePolicy(options: ParsePolicyOptions): Policy {
+  const file = options.file ?? 'policy';
+  const lineCounter = new LineCounter();
+  const document = parseDocument(options.text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  const fail = (issues: PolicyIssue[]): never => {
+    const { message, details } = describeIssues({ issues, file, document, lineCounter });
+    throw new PalisadeError('invalid_policy', message, { details });
+  };
+  if (document.errors.length > 0) {
+    const lines = document.errors.map((error) => {
+      const position = error.linePos?.[0];
+      return `  ${file}${position === undefined ? '' : `:${position.line}:${position.col}`}: ${error.message.split('\n')[0]}`;
+    });
+    throw new PalisadeError('invalid_policy', `invalid policy ${file}: not valid YAML:\n${lines.join('\n')}`, {
+      details: document.errors.map((error) => ({ message: error.message.split('\n')[0] ?? error.message })),
+    });
+  }
+  const raw: unknown = document.toJS({ maxAliasCount: 100 });
+  if (raw === null || raw === undefined) fail([{ path: [], message: 'the policy is empty' }]);
+  const parsed = policySchema.safeParse(raw);
+  if (!parsed.success) return fail(fromZod(parsed.error.issues));
+  const issues: PolicyIssue[] = [];
+  const detectors = configureDetectors(parsed.data, options.registry, issues);
+  const layers = compileLayers(parsed.data, new Set(detectors.map((configured) => configured.detector.id)), issues);
+  if (issues.length > 0) fail(issues);
+  const { limits } = parsed.data;
+  const policy: Policy = {
+    name: parsed.data.name,
+    hash: createHash('sha256').update(canonicalJson(raw)).digest('hex'),
+    limits: { maxChars: limits.max_chars, oversize: limits.oversize, windowChars: limits.window_chars },
+    detectors,
+    ...layers,
+  };
+  if (options.file !== undefined) policy.file = options.file;
+  return policy;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Reads a policy file. A file that is not UTF-8 is an error naming the file, not mojibake. */
+export async function loadPolicyFile(path: string, registry: DetectorRegistry): Promise<Policy> {
+  const shown = isAbsolute(path) ? relative(process.cwd(), path) || path : path;
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (error) {
+    const reason = error instanceof Error && 'code' in error && error.code === 'ENOENT' ? 'no such file' : error instanceof Error ? error.message : String(error);
+    throw new PalisadeError('invalid_policy', `cannot read policy ${shown}: ${reason}`, { cause: error });
+  }
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch (error) {
+    throw new PalisadeError('invalid_policy', `invalid policy ${shown}: the file is not valid UTF-8`, { cause: error });
+  }
+  return parsePolicy({ text, file: shown, registry });
+}
+
+/** The policy that ships with Palisade and runs when no file is given. */
+export function loadDefaultPolicy(registry: DetectorRegistry): Promise<Policy> {
+  return loadPolicyFile(fileURLToPath(defaultPolicyUrl), registry);
+}
+
+export const defaultPolicyPath = fileURLToPath(defaultPolicyUrl);

@@ -1,0 +1,52 @@
+import { LineCounter, type Document } from 'yaml';
+import type { ErrorDetail } from '../core/errors.js';
+
+/** A problem found in a policy, before it is rendered with a file name and position. */
+export interface PolicyIssue {
+  path: readonly PropertyKey[];
+  message: string;
+}
+
+/** `rules[3].min_score`, `detectors.pii.config.phone_regions[0]`, `tenants["acme corp"]`. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let formatted = '';
+  for (const key of path) {
+    if (typeof key === 'number') formatted += `[${key}]`;
+    else if (typeof key === 'string' && /^[A-Za-z_][A-Za-z0-9_-]*$/.test(key)) formatted += formatted === '' ? key : `.${key}`;
+    else formatted += `[${JSON.stringify(String(key))}]`;
+  }
+  return formatted === '' ? '(document)' : formatted;
+}
+
+/** Renders issues as `file:line:column: path: message`, using the YAML source to find each position. */
+export function describeIssues(options: {
+  issues: readonly PolicyIssue[];
+  file: string;
+  document?: Document;
+  lineCounter?: LineCounter;
+}): { message: string; details: ErrorDetail[] } {
+  const details: ErrorDetail[] = options.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message }));
+  const lines = options.issues.map((issue, index) => {
+    const position = locate(issue.path, options.document, options.lineCounter);
+    const where = position === undefined ? options.file : `${options.file}:${position.line}:${position.col}`;
+    return `  ${where}: ${details[index]?.path}: ${issue.message}`;
+  });
+  const count = options.issues.length;
+  return { message: `invalid policy ${options.file} (${count} problem${count === 1 ? '' : 's'}):\n${lines.join('\n')}`, details };
+}
+
+/** The line and column of the deepest node on `path` that exists in the document. */
+function locate(path: readonly PropertyKey[], document: Document | undefined, lineCounter: LineCounter | undefined): { line: number; col: number } | undefined {
+  if (document === undefined || lineCounter === undefined) return undefined;
+  for (let depth = path.length; depth >= 0; depth--) {
+    const keys = path.slice(0, depth).filter((key): key is string | number => typeof key !== 'symbol');
+    const node: unknown = depth === 0 ? document.contents : document.getIn(keys, true);
+    if (typeof node === 'object' && node !== null && 'range' in node && Array.isArray(node.range)) {
+      const offset: unknown = node.range[0];
+      if (typeof offset === 'number') return lineCounter.linePos(offset);
+    }
+  }
+  return undefined;
+}
+
+export { LineCounter };

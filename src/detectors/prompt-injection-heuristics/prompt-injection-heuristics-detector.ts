@@ -37,6 +37,18 @@ interface FamilyEvidence {
   encoding?: string;
 }
 
+/** Sorted, with overlapping or touching spans joined, so one phrase is reported once. */
+function mergeSpans(spans: Span[]): Span[] {
+  spans.sort((a, b) => a.start - b.start);
+  const merged: Span[] = [];
+  for (const span of spans) {
+    const last = merged[merged.length - 1];
+    if (last !== undefined && span.start <= last.end) last.end = Math.max(last.end, span.end);
+    else merged.push({ ...span });
+  }
+  return merged;
+}
+
 function combined(weights: Iterable<number>): number {
   let miss = 1;
   for (const weight of weights) miss *= 1 - weight;
@@ -82,7 +94,7 @@ export const promptInjectionHeuristicsDetector = defineDetector({
         category: `prompt_injection.${family}`,
         score: combined(entry.weights.values()),
         severity: familySeverity[family],
-        spans: entry.spans,
+        spans: mergeSpans(entry.spans),
         evidence: { family, patterns: patternIds.join(','), matches: entry.spans.length },
       };
       if (entry.encoding !== undefined) hit.encoding = entry.encoding;

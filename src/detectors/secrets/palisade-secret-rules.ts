@@ -53,7 +53,7 @@ function findAssignments(text: string): SecretMatch[] {
     const classes = characterClasses(value);
     if (entropy < 3 || (classes < 2 && value.length < 20)) continue;
     const start = match.index + match[0].length - value.length;
-    const score = Math.min(0.9, 0.5 + (entropy - 3) * 0.25 + (classes >= 3 ? 0.1 : 0));
+    const score = Math.round(Math.min(0.9, 0.5 + (entropy - 3) * 0.25 + (classes >= 3 ? 0.1 : 0)) * 1000) / 1000;
     found.push({ rule: 'generic-credential', start, end: start + value.length, score });
   }
   return found;

@@ -141,12 +141,20 @@ function foldWords(builder: TextViewBuilder): void {
       const digit = leetDigits.get(builder.code(at));
       if (digit !== undefined) builder.setCode(at, digit);
     }
-    for (let at = word.start + 1; at < word.end - 1; at++) {
-      const code = builder.code(at);
-      const symbol = leetSymbols.get(code);
-      if (symbol === undefined || !isLatinLower(builder.code(at - 1)) || !isLatinLower(builder.code(at + 1))) continue;
-      if (code === 64 && startsDomain(builder, at)) continue;
-      builder.setCode(at, symbol);
+    // A run of leet symbols ("p@$$word") folds when letters stand on both sides of it.
+    let at = word.start + 1;
+    while (at < word.end - 1) {
+      if (!leetSymbols.has(builder.code(at))) {
+        at++;
+        continue;
+      }
+      let end = at;
+      while (end < word.end && leetSymbols.has(builder.code(end))) end++;
+      const flanked = isLatinLower(builder.code(at - 1)) && end < word.end && isLatinLower(builder.code(end));
+      if (flanked && !(builder.code(at) === 64 && startsDomain(builder, at))) {
+        for (let symbol = at; symbol < end; symbol++) builder.setCode(symbol, leetSymbols.get(builder.code(symbol)) as number);
+      }
+      at = end;
     }
   }
 }

@@ -39,7 +39,7 @@ const patternRules: readonly PatternRule[] = [
 ];
 
 const assignment =
-  /\b(?:password|passwd|pwd|passphrase|secret|token|api[_-]?key|apikey|access[_-]?key|auth[_-]?token|client[_-]?secret|private[_-]?key|credentials?)\b["']?[ \t]{0,3}(?:[:=]|=>|:=|\bis\b)[ \t]{0,3}["']?([^\s"'`,;]{8,200})/gi;
+  /(?<![A-Za-z0-9])(?:password|passwd|pwd|passphrase|secret|token|api[_-]?key|apikey|access[_-]?key|auth[_-]?token|client[_-]?secret|private[_-]?key|credentials?)\b["']?[ \t]{0,3}(?:[:=]|=>|:=|\bis\b)[ \t]{0,3}["']?([^\s"'`,;]{8,200})/gi;
 const placeholder =
   /^(?:x+|\*+|\.+|-+|<[^>]*>|\$\{[^}]*\}|\{\{[^}]*\}\}|%[a-z_]+%|(?:your|my|the)[_-]?\w*|changeme|example\w*|placeholder|redacted|null|none|true|false|undefined|required|optional|string|secret|password)$/i;
 

@@ -43,10 +43,15 @@ export const secretlintGates: Readonly<Record<string, RegExp>> = {
  */
 export const secretlintExcluded: readonly string[] = ['@secretlint/secretlint-rule-filter-comments'];
 
+/** Rule options that differ from secretlint's defaults. AWS access key ids are off by default there; a prompt carrying one should not pass. */
+const ruleOptions: Readonly<Record<string, object>> = {
+  '@secretlint/secretlint-rule-aws': { enableIDScanRule: true },
+};
+
 const ruleConfigs: ReadonlyMap<string, SecretLintCoreConfigRule> = new Map(
   presetRules
     .filter((rule) => rule.meta.id in secretlintGates)
-    .map((rule) => [rule.meta.id, { id: rule.meta.id, rule, options: {} } as SecretLintCoreConfigRule]),
+    .map((rule) => [rule.meta.id, { id: rule.meta.id, rule, options: ruleOptions[rule.meta.id] ?? {} } as SecretLintCoreConfigRule]),
 );
 
 export interface SecretlintMatch {

@@ -41,10 +41,8 @@ const messageSchema = z
   })
   .loose();
 
-const inputSchema = z.union([
-  z.object({ text: z.string(), source: z.enum(sourceRoles).optional() }).strict(),
-  z.object({ messages: z.array(messageSchema) }).strict(),
-]);
+const textInputSchema = z.object({ text: z.string(), source: z.enum(sourceRoles).optional() }).strict();
+const messagesInputSchema = z.object({ messages: z.array(messageSchema) }).strict();
 
 function describeType(value: unknown): string {
   if (value === null) return 'null';
@@ -56,19 +54,24 @@ function invalid(message: string, path?: string): never {
   throw new PalisadeError('invalid_input', message, { details: [path === undefined ? { message } : { path, message }] });
 }
 
+function formatPath(path: readonly PropertyKey[]): string {
+  return path.map((key) => (typeof key === 'number' ? `[${key}]` : `.${String(key)}`)).join('').replace(/^\./, '');
+}
+
 /**
  * Checks the input's shape (a clear error naming the field, never a crash) and splits it into
  * segments: the text, or each message's text content with the source its role implies.
  */
 export function segmentInput(input: unknown, stage: Stage): Segment[] {
-  if (typeof input !== 'object' || input === null) invalid(`input must be an object with "text" or "messages", got ${describeType(input)}`);
-  if ('text' in input && typeof input.text !== 'string') invalid(`text must be a string, got ${describeType(input.text)}`, 'text');
-  const parsed = inputSchema.safeParse(input);
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) invalid(`input must be an object with "text" or "messages", got ${describeType(input)}`);
+  const hasText = 'text' in input;
+  if (hasText === 'messages' in input) invalid(hasText ? 'give either "text" or "messages", not both' : 'input needs a "text" string or a "messages" list');
+  if (hasText && typeof input.text !== 'string') invalid(`text must be a string, got ${describeType(input.text)}`, 'text');
+  const parsed = hasText ? textInputSchema.safeParse(input) : messagesInputSchema.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    const nested = issue?.code === 'invalid_union' ? issue.errors.find((errors) => errors.length > 0)?.[0] : issue;
-    const path = (nested?.path ?? []).map((key) => (typeof key === 'number' ? `[${key}]` : `.${String(key)}`)).join('').replace(/^\./, '');
-    invalid(`invalid input${path === '' ? '' : ` at ${path}`}: ${nested?.message ?? 'expected { text } or { messages }'}`, path || undefined);
+    const path = formatPath(issue?.path ?? []);
+    invalid(`invalid input${path === '' ? '' : ` at ${path}`}: ${issue?.message ?? 'unexpected shape'}`, path || undefined);
   }
   const value = parsed.data;
   if ('text' in value) return [{ text: value.text, source: value.source ?? (stage === 'output' ? 'model' : 'user') }];

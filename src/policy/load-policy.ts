@@ -82,21 +82,29 @@ export interface ParsePolicyOptions {
 export function parsePolicy(options: ParsePolicyOptions): Policy {
   const file = options.file ?? 'policy';
   const lineCounter = new LineCounter();
-  const document = parseDocument(options.text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  const document = parseDocument(options.text, { lineCounter, uniqueKeys: true, prettyErrors: true });
   const fail = (issues: PolicyIssue[]): never => {
     const { message, details } = describeIssues({ issues, file, document, lineCounter });
     throw new PalisadeError('invalid_policy', message, { details });
   };
   if (document.errors.length > 0) {
-    const lines = document.errors.map((error) => {
+    // The parser's first line is the message; the rest is a code frame we replace with file:line:col.
+    const messages = document.errors.map((error) => (error.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, ''));
+    const lines = document.errors.map((error, index) => {
       const position = error.linePos?.[0];
-      return `  ${file}${position === undefined ? '' : `:${position.line}:${position.col}`}: ${error.message.split('\n')[0]}`;
+      return `  ${file}${position === undefined ? '' : `:${position.line}:${position.col}`}: ${messages[index]}`;
     });
     throw new PalisadeError('invalid_policy', `invalid policy ${file}: not valid YAML:\n${lines.join('\n')}`, {
-      details: document.errors.map((error) => ({ message: error.message.split('\n')[0] ?? error.message })),
+      details: messages.map((message) => ({ message })),
     });
   }
-  const raw: unknown = document.toJS({ maxAliasCount: 100 });
+  let raw: unknown;
+  try {
+    raw = document.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    // yaml refuses documents whose aliases expand explosively ("billion laughs").
+    throw new PalisadeError('invalid_policy', `invalid policy ${file}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
   if (raw === null || raw === undefined) fail([{ path: [], message: 'the policy is empty' }]);
   const parsed = policySchema.safeParse(raw);
   if (!parsed.success) return fail(fromZod(parsed.error.issues));

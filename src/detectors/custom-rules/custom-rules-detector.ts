@@ -14,12 +14,12 @@ const maxProgramSize = 5000;
  */
 const linearPattern = z.string().min(1, 'a pattern cannot be empty').transform((source, context) => {
   try {
-    const compiled = RE2JS.compile(source, RE2JS.CASE_INSENSITIVE);
-    if (compiled.programSize() > maxProgramSize) {
-      context.addIssue({ code: 'custom', message: `pattern is too complex (program size ${compiled.programSize()} > ${maxProgramSize})` });
+    const sensitive = RE2JS.compile(source);
+    if (sensitive.programSize() > maxProgramSize) {
+      context.addIssue({ code: 'custom', message: `pattern is too complex (program size ${sensitive.programSize()} > ${maxProgramSize})` });
       return z.NEVER;
     }
-    return { source, insensitive: compiled, sensitive: RE2JS.compile(source) };
+    return { source, sensitive, insensitive: RE2JS.compile(source, RE2JS.CASE_INSENSITIVE) };
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     context.addIssue({ code: 'custom', message: `invalid regular expression (RE2 syntax): ${reason}` });
@@ -49,11 +49,24 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-/** Keywords are literals, so a native expression over their escaped, folded forms is safe and fast. */
+/** Scripts written with spaces between words, where a keyword must not match inside a longer word. */
+const spacedScript = /[\p{Script=Latin}\p{Script=Cyrillic}\p{Script=Greek}\p{Script=Armenian}\p{Script=Georgian}\p{N}]/u;
+
+/**
+ * Keywords are literals, so a native expression over their escaped, folded forms is safe and
+ * fast. Leetspeak "1" folds to "i" but may have stood for "l", so either letter matches either.
+ * Word boundaries apply only at edges written in spaced scripts (not inside Chinese or Thai).
+ */
 function keywordExpression(keywords: readonly string[]): RegExp | null {
   if (keywords.length === 0) return null;
-  const folded = keywords.map((keyword) => escapeRegExp(new NormalizedText(keyword).folded.text));
-  return new RegExp(`(?<![\\p{L}\\p{N}])(?:${folded.join('|')})(?![\\p{L}\\p{N}])`, 'gu');
+  const alternatives = keywords.map((keyword) => {
+    const folded = new NormalizedText(keyword).folded.text;
+    const body = escapeRegExp(folded).replace(/[il]/g, '[il]');
+    const before = spacedScript.test(folded.slice(0, 1)) ? '(?<![\\p{L}\\p{N}])' : '';
+    const after = spacedScript.test(folded.slice(-1)) ? '(?![\\p{L}\\p{N}])' : '';
+    return `${before}${body}${after}`;
+  });
+  return new RegExp(`(?:${alternatives.join('|')})`, 'gu');
 }
 
 const configSchema = z

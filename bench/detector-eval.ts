@@ -10,6 +10,7 @@ import { piiDetector } from '../src/detectors/pii/pii-detector.js';
 import { promptInjectionHeuristicsDetector } from '../src/detectors/prompt-injection-heuristics/prompt-injection-heuristics-detector.js';
 import { secretsDetector } from '../src/detectors/secrets/secrets-detector.js';
 import type { Detector } from '../src/detectors/define-detector.js';
+import { machineLine, writeSection } from './benchmarks-file.js';
 import { readRows, splitArgument, type Row } from './datasets.js';
 
 const split = splitArgument(process.argv);
@@ -120,7 +121,7 @@ async function evaluateDefaultPolicy(): Promise<Map<string, Rate>> {
 }
 
 const pii = await evaluatePii();
-const lines: string[] = [`Split: ${split}. Threshold: score ≥ ${policyThreshold} (the default policy's).`, ''];
+const lines: string[] = [`Measured ${machineLine()}. Command: \`npm run eval:rules\`.`, '', `Split: ${split}. Threshold: score ≥ ${policyThreshold} (the default policy's).`, ''];
 lines.push('### pii (pii.jsonl, Presidio synthetic sentences)', '', '| entity | gold | precision | recall | F1 |', '|---|---:|---:|---:|---:|');
 for (const [category, { tp, fp, fn }] of Object.entries(pii)) {
   const precision = tp / (tp + fp);
@@ -142,6 +143,7 @@ const blocked = await evaluateDefaultPolicy();
 lines.push('', '### default policy, whole input stage: block rate', '', '| texts | n | blocked |', '|---|---:|---:|');
 for (const [key, rate] of blocked) lines.push(`| ${key} | ${rate.total} | ${ratio(rate.flagged, rate.total)} |`);
 console.log(lines.join('\n'));
+if (split === 'dev' && !process.argv.includes('--no-write')) writeSection('rule-eval', lines.join('\n'));
 
 const jsonIndex = process.argv.indexOf('--json');
 if (jsonIndex !== -1 && process.argv[jsonIndex + 1] !== undefined) {

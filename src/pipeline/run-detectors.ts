@@ -73,11 +73,17 @@ function runOne(configured: ConfiguredDetector, scans: readonly Scan[], stage: S
     ms: rounded(performance.now() - started),
     failure: { detector: id, reason, message, failMode: configured.failMode },
   });
-  const controller = new AbortController();
+  // Created on first use: synchronous detectors never ask for a signal, and a controller per check adds up.
+  let controller: AbortController | undefined;
+  const context = {
+    get signal(): AbortSignal {
+      return (controller ??= new AbortController()).signal;
+    },
+  };
   const pending: Promise<void>[] = [];
   try {
     for (const scan of scans) {
-      const output = configured.detector.run({ text: scan.text, stage, source: scan.source }, configured.config, { signal: controller.signal });
+      const output = configured.detector.run({ text: scan.text, stage, source: scan.source }, configured.config, context);
       const collect = (hits: readonly DetectorHit[]): void => {
         if (!checkHits(hits, scan.text.original.length)) throw new MalformedHits('detector returned malformed hits');
         attribute(hits, scan, id, findings);
@@ -90,18 +96,20 @@ function runOne(configured: ConfiguredDetector, scans: readonly Scan[], stage: S
   }
   if (pending.length === 0) return { detector: id, findings, ms: rounded(performance.now() - started) };
   return new Promise<DetectorOutcome>((resolve) => {
+    let timedOut = false;
     const timer = setTimeout(() => {
-      controller.abort(new DetectorTimeout());
+      timedOut = true;
+      controller?.abort(new DetectorTimeout());
       resolve(fail('timeout', `no result within ${configured.timeoutMs} ms`));
     }, configured.timeoutMs);
     Promise.all(pending).then(
       () => {
         clearTimeout(timer);
-        if (!controller.signal.aborted) resolve({ detector: id, findings, ms: rounded(performance.now() - started) });
+        if (!timedOut) resolve({ detector: id, findings, ms: rounded(performance.now() - started) });
       },
       (error: unknown) => {
         clearTimeout(timer);
-        if (controller.signal.aborted) return;
+        if (timedOut) return;
         resolve(fail(error instanceof MalformedHits ? 'invalid_result' : 'exception', failureMessage(error)));
       },
     );

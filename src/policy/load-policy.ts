@@ -68,6 +68,15 @@ function configureDetectors(document: PolicyDocument, registry: DetectorRegistry
   return configured;
 }
 
+/** Unknown detector names, found even when the rest of the document is malformed, so one run reports both. */
+function unknownDetectors(raw: unknown, registry: DetectorRegistry): PolicyIssue[] {
+  const detectors = typeof raw === 'object' && raw !== null && 'detectors' in raw ? raw.detectors : undefined;
+  if (typeof detectors !== 'object' || detectors === null || Array.isArray(detectors)) return [];
+  return Object.keys(detectors)
+    .filter((id) => !registry.has(id))
+    .map((id) => ({ path: ['detectors', id], message: `unknown detector "${id}" (available: ${[...registry.keys()].join(', ')})` }));
+}
+
 export interface ParsePolicyOptions {
   text: string;
   /** Shown in error messages; defaults to `policy`. */
@@ -107,7 +116,7 @@ export function parsePolicy(options: ParsePolicyOptions): Policy {
   }
   if (raw === null || raw === undefined) fail([{ path: [], message: 'the policy is empty' }]);
   const parsed = policySchema.safeParse(raw);
-  if (!parsed.success) return fail(fromZod(parsed.error.issues));
+  if (!parsed.success) return fail([...fromZod(parsed.error.issues), ...unknownDetectors(raw, options.registry)]);
   const issues: PolicyIssue[] = [];
   const detectors = configureDetectors(parsed.data, options.registry, issues);
   const layers = compileLayers(parsed.data, new Set(detectors.map((configured) => configured.detector.id)), issues);
@@ -128,7 +137,8 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Reads a policy file. A file that is not UTF-8 is an error naming the file, not mojibake. */
 export async function loadPolicyFile(path: string, registry: DetectorRegistry): Promise<Policy> {
-  const shown = isAbsolute(path) ? relative(process.cwd(), path) || path : path;
+  const fromHere = relative(process.cwd(), path);
+  const shown = isAbsolute(path) && fromHere !== '' && !fromHere.startsWith('..') ? fromHere : path;
   let bytes: Buffer;
   try {
     bytes = await readFile(path);

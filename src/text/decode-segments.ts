@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { commonEnglishWords } from './common-english-words.js';
 
 export const encodings = ['base64', 'hex', 'url', 'unicode_escape', 'html_entity', 'rot13'] as const;
@@ -11,11 +12,11 @@ export interface EncodedSegment {
   decoded: string;
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-const base64Candidate = /[A-Za-z0-9+/_-]{16,}={0,2}/g;
+// Anchored at the start of a run: without the lookbehind every position inside a long word is retried.
+const base64Candidate = /(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{16,}={0,2}/g;
 const hexCandidate = /(?:\\x[0-9A-Fa-f]{2}){4,}|(?:0x[0-9A-Fa-f]{2}[\s,]*){4,}|(?:[0-9A-Fa-f]{2}[ :]){4,}[0-9A-Fa-f]{2}|\b(?:[0-9A-Fa-f]{2}){8,}\b/g;
-const urlCandidate = /(?:[^\s%]*%[0-9A-Fa-f]{2}){3,}[^\s%]*/g;
+const urlCandidate = /(?<!\S)(?:[^\s%]*%[0-9A-Fa-f]{2}){3,}[^\s%]*/g;
 const unicodeEscapeCandidate = /(?:\\u[0-9A-Fa-f]{4}|\\u\{[0-9A-Fa-f]{1,6}\}){3,}/g;
 const htmlEntityCandidate = /(?:&#(?:[xX][0-9A-Fa-f]{1,6}|[0-9]{1,7});){3,}/g;
 const sentenceBreak = /[^.!?;:\n"'`()[\]{}<>]+/g;
@@ -34,12 +35,9 @@ function looksLikeText(decoded: string): boolean {
   return bad <= decoded.length * 0.03 && letters >= decoded.length * 0.6;
 }
 
-function decodeBytes(bytes: Uint8Array): string | null {
-  try {
-    return utf8.decode(bytes);
-  } catch {
-    return null;
-  }
+/** Bytes as text when they are valid UTF-8 (checked without throwing: most candidates are binary). */
+function decodeBytes(bytes: Buffer): string | null {
+  return isUtf8(bytes) ? bytes.toString('utf8') : null;
 }
 
 function decodeBase64(candidate: string): string | null {
@@ -84,6 +82,19 @@ function decodeHtmlEntities(candidate: string): string | null {
   );
 }
 
+function isHexCode(code: number): boolean {
+  return (code >= 48 && code <= 57) || ((code | 0x20) >= 97 && (code | 0x20) <= 102);
+}
+
+/** How many `%XX` escapes the text holds (counting stops at three: enough to look further). */
+function percentEscapes(text: string): number {
+  let count = 0;
+  for (let at = text.indexOf('%'); at !== -1 && count < 3; at = text.indexOf('%', at + 1)) {
+    if (isHexCode(text.charCodeAt(at + 1)) && isHexCode(text.charCodeAt(at + 2))) count++;
+  }
+  return count;
+}
+
 function rot13(text: string): string {
   return text.replace(/[A-Za-z]/g, (letter) => {
     const code = letter.charCodeAt(0);
@@ -99,12 +110,29 @@ function commonWordCount(words: readonly string[], transform: (word: string) => 
 }
 
 /**
- * Stretches of rot13: a sentence with few common English words whose rot13 has many. Plain
- * sentences (many common words already) are skipped before any rot13 work.
+ * English's most frequent letters (e t o i s h) become r g b v f u under rot13. A sentence
+ * where the second group outnumbers the first is worth a closer look; counting needs no
+ * allocation, so ordinary sentences cost one pass over their characters.
+ */
+function looksRotated(text: string, start: number, end: number): boolean {
+  let plain = 0;
+  let rotated = 0;
+  for (let index = start; index < end; index++) {
+    const code = text.charCodeAt(index) | 0x20;
+    if (code === 101 || code === 116 || code === 111 || code === 105 || code === 115 || code === 104) plain++;
+    else if (code === 114 || code === 103 || code === 98 || code === 118 || code === 102 || code === 117) rotated++;
+  }
+  return rotated > plain;
+}
+
+/**
+ * Stretches of rot13: a sentence with few common English words whose rot13 has many. Only
+ * sentences whose letter frequencies look rotated get the word-level check.
  */
 function findRot13(text: string, found: EncodedSegment[], limit: number): void {
   for (const sentence of text.matchAll(sentenceBreak)) {
     if (found.length >= limit) return;
+    if (!looksRotated(text, sentence.index, sentence.index + sentence[0].length)) continue;
     const words = sentence[0].match(asciiWord);
     if (words === null || words.length < 3) continue;
     if (commonWordCount(words, (word) => word) >= words.length * 0.2) continue;
@@ -145,7 +173,7 @@ export function findEncodedSegments(text: string, limit = 16): EncodedSegment[] 
   if (text.length < 12) return found;
   findWith({ text, pattern: hexCandidate, encoding: 'hex', decode: decodeHex, found, limit });
   findWith({ text, pattern: base64Candidate, encoding: 'base64', decode: decodeBase64, found, limit });
-  if (text.includes('%')) findWith({ text, pattern: urlCandidate, encoding: 'url', decode: decodeUrl, found, limit });
+  if (percentEscapes(text) >= 3) findWith({ text, pattern: urlCandidate, encoding: 'url', decode: decodeUrl, found, limit });
   if (text.includes('\\u')) {
     findWith({
       text,

@@ -24,8 +24,24 @@ function isLetterSeparator(code: number): boolean {
   return code === space || code === 46 || code === 45 || code === 95 || code === 42 || code === 47 || code === 124;
 }
 
+/** What the first pass saw, so the later passes run only on text that needs them. */
+interface FoldHints {
+  lookalikes: boolean;
+  /** A digit or leet symbol touching a letter. */
+  leet: boolean;
+}
+
+/** ASCII codes that are digits or leet symbols, as a table: this runs once per character. */
+const leetAscii = new Uint8Array(128);
+for (let code = 48; code <= 57; code++) leetAscii[code] = 1;
+for (const code of leetSymbols.keys()) leetAscii[code] = 1;
+
+function isLeetCode(code: number): boolean {
+  return code < 128 && leetAscii[code] === 1;
+}
+
 /** Lower-case, accent-free, whitespace-collapsed copy of the clean view. */
-function lowerAndCollapse(clean: TextView): TextViewBuilder {
+function lowerAndCollapse(clean: TextView, hints: FoldHints): TextViewBuilder {
   const text = clean.text;
   const builder = new TextViewBuilder(text.length + 16);
   let index = 0;
@@ -42,7 +58,12 @@ function lowerAndCollapse(clean: TextView): TextViewBuilder {
       continue;
     }
     if (code < 0x80) {
-      builder.push(code >= 65 && code <= 90 ? code + 32 : code, start, clean.originalEnd(index));
+      const lower = code >= 65 && code <= 90 ? code + 32 : code;
+      if (!hints.leet && builder.length > 0) {
+        const previous = builder.code(builder.length - 1);
+        if ((isLatinLower(lower) && isLeetCode(previous)) || (isLeetCode(lower) && isLatinLower(previous))) hints.leet = true;
+      }
+      builder.push(lower, start, clean.originalEnd(index));
       index++;
       continue;
     }
@@ -50,6 +71,7 @@ function lowerAndCollapse(clean: TextView): TextViewBuilder {
     const width = codePoint > 0xffff ? 2 : 1;
     const end = clean.originalEnd(index + width - 1);
     if (confusables.has(codePoint)) {
+      hints.lookalikes = true;
       builder.push(codePoint, start, end); // folded per word below, where the script mix is known
     } else {
       let folded = String.fromCodePoint(codePoint).toLowerCase();
@@ -204,8 +226,12 @@ function joinSpacedLetters(builder: TextViewBuilder): void {
  * dropped, whitespace collapsed, look-alikes and leetspeak folded, spaced-out letters joined.
  */
 export function foldText(clean: TextView, originalLength: number): TextView {
-  const builder = lowerAndCollapse(clean);
-  foldWords(builder);
-  joinSpacedLetters(builder);
+  const hints: FoldHints = { lookalikes: false, leet: false };
+  const builder = lowerAndCollapse(clean, hints);
+  if (hints.lookalikes || hints.leet) foldWords(builder);
+  if (spacedLetters.test(builder.text())) joinSpacedLetters(builder);
   return builder.build(originalLength);
 }
+
+/** Three single letters in a row, split by single separators: the only text joinSpacedLetters changes. */
+const spacedLetters = /(?<![a-z0-9@$!|\u0080-\uffff])[a-z][ ._*/|-][a-z][ ._*/|-][a-z](?![a-z0-9@$!|\u0080-\uffff])/;

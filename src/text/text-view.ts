@@ -53,6 +53,8 @@ export class TextView {
   }
 }
 
+const utf16 = new TextDecoder('utf-16le');
+
 /** Accumulates a view unit by unit; grows its maps as needed. */
 export class TextViewBuilder {
   #codes: Uint16Array;
@@ -114,19 +116,15 @@ export class TextViewBuilder {
     this.#length = write;
   }
 
+  /** The text so far. (A lone surrogate becomes U+FFFD; lengths and offsets are unchanged.) */
+  text(): string {
+    const codes = this.#codes.subarray(0, this.#length);
+    return utf16.decode(new Uint8Array(codes.buffer, codes.byteOffset, codes.byteLength));
+  }
+
   build(originalLength: number): TextView {
     const length = this.#length;
-    let text = '';
-    const chunk = 8192;
-    for (let at = 0; at < length; at += chunk) {
-      text += String.fromCharCode(...this.#codes.subarray(at, Math.min(length, at + chunk)));
-    }
-    return TextView.mapped({
-      text,
-      originalLength,
-      starts: this.#starts.slice(0, length),
-      ends: this.#ends.slice(0, length),
-    });
+    return TextView.mapped({ text: this.text(), originalLength, starts: this.#starts.subarray(0, length), ends: this.#ends.subarray(0, length) });
   }
 
   #grow(): void {

@@ -4,7 +4,9 @@ import type { PiiCandidate } from './pii-candidate.js';
 
 const octet = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
 const ipv4Pattern = new RegExp(`(?<![\\d.])${octet}(?:\\.${octet}){3}(?!\\d|\\.\\d)`, 'g');
-const ipv6Candidate = /(?<![\w:])[0-9A-Fa-f:]{2,39}(?![\w:])/g;
+/** Two colons at most four hex digits apart: cheap to find, and every IPv6 address has them. */
+const ipv6Hint = /:[0-9A-Fa-f]{0,4}:/;
+const ipv6Candidate = /(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\w:])/g;
 
 const ipContext: ContextWords = {
   raise: ['ip', 'address', 'server', 'host', 'client', 'connect', 'ping', 'blocked', 'login from'],
@@ -23,7 +25,7 @@ export function findIpAddresses(text: string): PiiCandidate[] {
       found.push({ entity: 'ip_address', start, end, score: clampScore(score), evidence: { entity: 'ip_address', version: 4 } });
     }
   }
-  if (text.includes(':')) {
+  if (ipv6Hint.test(text)) {
     for (const match of text.matchAll(ipv6Candidate)) {
       const candidate = match[0];
       const colons = candidate.split(':').length - 1;

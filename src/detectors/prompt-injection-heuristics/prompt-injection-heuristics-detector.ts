@@ -26,9 +26,33 @@ const encodingWeight = 0.3;
 
 const wordPattern = /[a-z0-9]+/g;
 
-function shouldRun(pattern: HeuristicPattern, words: ReadonlySet<string>, text: string): boolean {
-  if (pattern.words?.some((word) => words.has(word))) return true;
-  return pattern.marks?.some((mark) => text.includes(mark)) ?? false;
+/** Which patterns each gate word switches on, so a text's words are looked up once each. */
+interface PatternIndex {
+  byWord: ReadonlyMap<string, readonly HeuristicPattern[]>;
+  byMark: readonly HeuristicPattern[];
+}
+
+function indexPatterns(patterns: readonly HeuristicPattern[]): PatternIndex {
+  const byWord = new Map<string, HeuristicPattern[]>();
+  for (const pattern of patterns) {
+    for (const word of pattern.words ?? []) {
+      const list = byWord.get(word) ?? [];
+      if (!list.includes(pattern)) list.push(pattern);
+      byWord.set(word, list);
+    }
+  }
+  return { byWord, byMark: patterns.filter((pattern) => (pattern.marks?.length ?? 0) > 0) };
+}
+
+const allPatterns = indexPatterns(heuristicPatterns);
+const declaredOrder: ReadonlyMap<HeuristicPattern, number> = new Map(heuristicPatterns.map((pattern, position) => [pattern, position]));
+
+/** The patterns whose gate words or marks occur in the text, in their declared order. */
+function patternsToRun(text: string): HeuristicPattern[] {
+  const selected = new Set<HeuristicPattern>();
+  for (const word of text.match(wordPattern) ?? []) for (const pattern of allPatterns.byWord.get(word) ?? []) selected.add(pattern);
+  for (const pattern of allPatterns.byMark) if (!selected.has(pattern) && pattern.marks?.some((mark) => text.includes(mark))) selected.add(pattern);
+  return [...selected].sort((a, b) => (declaredOrder.get(a) ?? 0) - (declaredOrder.get(b) ?? 0));
 }
 
 interface FamilyEvidence {
@@ -64,14 +88,12 @@ export const promptInjectionHeuristicsDetector = defineDetector({
   run(input, config) {
     const enabled = new Set(config.families);
     const disabled = new Set(config.disabled_patterns);
-    const patterns = heuristicPatterns.filter((pattern) => enabled.has(pattern.family) && !disabled.has(pattern.id));
     const evidence = new Map<Family, FamilyEvidence>();
     for (const target of input.text.targets('folded')) {
       const text = target.text;
       if (text.length === 0) continue;
-      const words = new Set(text.match(wordPattern));
-      for (const pattern of patterns) {
-        if (!shouldRun(pattern, words, text)) continue;
+      for (const pattern of patternsToRun(text)) {
+        if (!enabled.has(pattern.family) || disabled.has(pattern.id)) continue;
         for (const match of text.matchAll(pattern.pattern)) {
           // Attack language inside a decoded payload is reported as an encoded payload.
           const family: Family = target.encoding === undefined ? pattern.family : 'encoded_payload';

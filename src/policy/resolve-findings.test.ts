@@ -86,6 +86,24 @@ describe('policy resolution: conflicts', () => {
   });
 });
 
+describe('policy resolution: the worked example in docs/policy.md', () => {
+  const yaml = [
+    'core:\n  - { id: pii-floor, category: pii, action: mask }',
+    'rules:\n  - { id: pii-block, category: pii, action: block }',
+    'routes:\n  hr-portal:\n    rules:\n      - { id: hr-emails, category: pii.email, action: allow }',
+  ].join('\n');
+  const email = finding();
+  const phone = finding({ category: 'pii.phone' });
+
+  it('blocks both outside the hr-portal route', () => {
+    expect(decide(yaml, { findings: [email, phone], scope: { route: 'support' } }).decided.map((item) => item.action)).toEqual(['block', 'block']);
+  });
+
+  it('on hr-portal, masks e-mail (the route allows, the core floor masks) and still blocks phones', () => {
+    expect(decide(yaml, { findings: [email, phone], scope: { route: 'hr-portal' } }).decided.map((item) => item.action)).toEqual(['mask', 'block']);
+  });
+});
+
 describe('policy resolution: fired rules explain the decision', () => {
   it('lists every matching rule with its layer, and marks which ones decided', () => {
     const yaml = 'core:\n  - { id: c, category: pii, action: warn }\nrules:\n  - { id: b, category: pii, action: block }\ntenants:\n  acme:\n    rules:\n      - { id: t, category: pii, action: mask }\n';

@@ -128,6 +128,25 @@ for (const [category, { tp, fp, fn }] of Object.entries(pii)) {
   const recall = tp / (tp + fn);
   lines.push(`| ${category} | ${tp + fn} | ${ratio(tp, tp + fp)} | ${ratio(tp, tp + fn)} | ${tp + fp === 0 || tp + fn === 0 ? '—' : ((2 * precision * recall) / (precision + recall || 1)).toFixed(3)} |`);
 }
+/** Precision and recall where one file holds both labels: injection.jsonl (deepset's benign prompts are its negatives). */
+async function injectionPrecision(threshold: number): Promise<{ tp: number; fp: number; fn: number; tn: number }> {
+  const counts = { tp: 0, fp: 0, fn: 0, tn: 0 };
+  for (const row of readRows('injection.jsonl', split)) {
+    const flagged = (await injectionScore(row.text)) >= threshold;
+    if (row.label === 1) flagged ? counts.tp++ : counts.fn++;
+    else flagged ? counts.fp++ : counts.tn++;
+  }
+  return counts;
+}
+
+lines.push('', '### prompt_injection_heuristics: precision and recall on injection.jsonl (both labels)', '', '| threshold | precision | recall | F1 | false-positive rate |', '|---|---:|---:|---:|---:|');
+for (const threshold of [0.5, 0.8]) {
+  const { tp, fp, fn, tn } = await injectionPrecision(threshold);
+  const precision = tp / (tp + fp);
+  const recall = tp / (tp + fn);
+  lines.push(`| ≥ ${threshold} | ${ratio(tp, tp + fp)} | ${ratio(tp, tp + fn)} | ${((2 * precision * recall) / (precision + recall)).toFixed(3)} | ${ratio(fp, fp + tn)} |`);
+}
+
 const heuristicResults: Record<string, unknown> = {};
 for (const threshold of [0.5, 0.8]) {
   const { attacks, benign } = await evaluateHeuristics(threshold);
@@ -138,7 +157,13 @@ for (const threshold of [0.5, 0.8]) {
   for (const [key, rate] of benign) lines.push(`| ${key} | ${rate.total} | ${ratio(rate.flagged, rate.total)} |`);
 }
 const secrets = await evaluateSecretsFalsePositives();
-lines.push('', '### secrets', '', `False positives on ${secrets.total} texts without credentials (benign, injection, jailbreak, pii sets): ${secrets.flagged} (${ratio(secrets.flagged, secrets.total)}).`);
+lines.push(
+  '',
+  '### secrets',
+  '',
+  `False positives on ${secrets.total} texts without credentials (benign, injection, jailbreak, pii sets): ${secrets.flagged} (${ratio(secrets.flagged, secrets.total)}).`,
+  'The shared data holds no credentials, so recall is not measured here; it is covered per provider by the tests (`src/detectors/secrets/secrets-detector.test.ts`). `custom_rules` has no fixed behaviour to measure: it runs what the policy gives it.',
+);
 const blocked = await evaluateDefaultPolicy();
 lines.push('', '### default policy, whole input stage: block rate', '', '| texts | n | blocked |', '|---|---:|---:|');
 for (const [key, rate] of blocked) lines.push(`| ${key} | ${rate.total} | ${ratio(rate.flagged, rate.total)} |`);

@@ -133,8 +133,8 @@ async function injectionPrecision(threshold: number): Promise<{ tp: number; fp: 
   const counts = { tp: 0, fp: 0, fn: 0, tn: 0 };
   for (const row of readRows('injection.jsonl', split)) {
     const flagged = (await injectionScore(row.text)) >= threshold;
-    if (row.label === 1) flagged ? counts.tp++ : counts.fn++;
-    else flagged ? counts.fp++ : counts.tn++;
+    if (row.label === 1) counts[flagged ? 'tp' : 'fn']++;
+    else counts[flagged ? 'fp' : 'tn']++;
   }
   return counts;
 }

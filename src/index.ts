@@ -1,6 +1,7 @@
 // Palisade's library surface: the guard engine, its policy and detectors, and the core types.
 export { actions, actionRank, mostRestrictive, type Action } from './core/action.js';
-export type { Decision, DecidedFinding, DetectorFailure, FailMode, FiredRule, OversizeReport, Unmasker } from './core/decision.js';
+export type { Decision, DecidedFinding, DetectorFailure, FailMode, FiredRule, LimitReport } from './core/decision.js';
+export { MaskVault } from './core/mask-vault.js';
 export { errorStatus, isPalisadeError, PalisadeError, type ErrorCode, type ErrorDetail } from './core/errors.js';
 export { categoryMatches, severities, sourceRoles, stages, type DetectorHit, type Evidence, type Finding, type Severity, type SourceRole, type Span, type Stage } from './core/finding.js';
 export { builtinDetectors } from './detectors/builtin-detectors.js';
@@ -10,6 +11,5 @@ export { defaultPolicyPath, loadDefaultPolicy, loadPolicyFile, parsePolicy } fro
 export type { Policy, PolicyScope } from './policy/policy.js';
 export { createGuardEngine, type CheckOptions, type GuardEngine } from './pipeline/guard-engine.js';
 export type { ChatMessage, GuardInput } from './pipeline/guard-input.js';
-export { MaskVault } from './pipeline/mask-vault.js';
 export { NormalizedText, ScanTarget } from './text/normalized-text.js';
 export { TextView } from './text/text-view.js';

@@ -5,8 +5,3 @@ export const exitCodes = {
   usage: 2,
   blocked: 3,
 } as const;
-
-/** A problem with how the CLI was called (or with the files it was given): exit 2 with this message. */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}

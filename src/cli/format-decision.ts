@@ -14,7 +14,7 @@ export interface ScanLine {
 /** Highest score per detector that ran (0 when it found nothing); failed detectors are listed in `errors`. */
 export function toScanLine(decision: Decision): ScanLine {
   const scores: Record<string, number> = {};
-  for (const detector of Object.keys(decision.timings)) if (detector !== 'total') scores[detector] = 0;
+  for (const detector of Object.keys(decision.timings.detectors)) scores[detector] = 0;
   for (const failure of decision.errors) delete scores[failure.detector];
   for (const finding of decision.findings) scores[finding.detector] = Math.max(scores[finding.detector] ?? 0, finding.score);
   const line: ScanLine = {
@@ -30,10 +30,11 @@ export function toScanLine(decision: Decision): ScanLine {
       source: finding.source,
       spans: finding.spans,
       ...(finding.message === undefined ? {} : { message: finding.message }),
+      ...(finding.field === undefined ? {} : { field: finding.field }),
       ...(finding.encoding === undefined ? {} : { encoding: finding.encoding }),
       evidence: finding.evidence,
     })),
-    ms: decision.timings.total ?? 0,
+    ms: decision.timings.total,
   };
   if (decision.errors.length > 0) line.errors = decision.errors;
   return line;
@@ -48,10 +49,10 @@ function spanList(spans: readonly { start: number; end: number }[]): string {
 export function formatDecision(decision: Decision): string {
   const lines: string[] = [];
   const verdict = isDelivered(decision.action) ? decision.action.toUpperCase() : `${decision.action.toUpperCase()} (not delivered)`;
-  lines.push(`${verdict}   policy ${decision.policy.name}, ${decision.stage} stage, ${decision.timings.total ?? 0} ms`);
+  lines.push(`${verdict}   policy ${decision.policy.name}, ${decision.stage} stage, ${decision.timings.total} ms`);
   if (decision.findings.length === 0) lines.push('  no findings');
   for (const finding of decision.findings) {
-    const where = finding.message === undefined ? '' : ` in message ${finding.message}`;
+    const where = finding.message === undefined ? '' : ` in message ${finding.message}${finding.field === undefined ? '' : ` (${finding.field})`}`;
     const encoded = finding.encoding === undefined ? '' : ` (inside ${finding.encoding})`;
     lines.push(
       `  ${finding.action.padEnd(8)} ${finding.category}  score ${finding.score.toFixed(2)}  ${finding.severity}  at ${spanList(finding.spans)}${where}${encoded}  [${finding.detector}]`,
@@ -62,13 +63,11 @@ export function formatDecision(decision: Decision): string {
   for (const failure of decision.errors) {
     lines.push(`  detector ${failure.detector} failed (${failure.reason}): ${failure.message}; failed ${failure.failMode}`);
   }
-  for (const report of decision.oversize) {
-    const which = report.message === undefined ? 'input' : `message ${report.message}`;
-    lines.push(
-      report.handling === 'window'
-        ? `  ${which} has ${report.totalChars} characters, over the limit: scanned the first and last ${report.scannedChars / 2}`
-        : `  ${which} has ${report.totalChars} characters, over the limit: refused`,
-    );
+  for (const report of decision.limits) {
+    const which = report.message === undefined ? 'input' : `message ${report.message}${report.field === undefined ? '' : ` (${report.field})`}`;
+    if (report.limit === 'max_encoded_segments') lines.push(`  ${which} holds more than ${report.found} encoded payloads; the rest were not decoded: ${report.handling}`);
+    else if (report.handling === 'window') lines.push(`  ${which} has ${report.found} characters, over the limit: scanned the first and last ${report.scanned / 2}`);
+    else lines.push(`  ${which} has ${report.found} characters, over the limit: refused`);
   }
   if (decision.text !== undefined) lines.push('', decision.text);
   return lines.join('\n');

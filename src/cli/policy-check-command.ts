@@ -10,7 +10,7 @@ function describeRule(rule: CompiledRule): string {
   if (rule.stages !== null) conditions.push(`stage=${[...rule.stages].join(',')}`);
   if (rule.minScore > 0) conditions.push(`score>=${rule.minScore}`);
   const when = conditions.length === 0 ? 'any finding' : conditions.join(' ');
-  return `    ${rule.id.padEnd(28)} ${when} → ${rule.action}${rule.locked ? '' : `  (priority ${rule.priority})`}`;
+  return `    ${rule.id.padEnd(28)} ${when} → ${rule.action}${rule.layer === 'core' ? '' : `  (priority ${rule.priority})`}`;
 }
 
 function describeLayer(title: string, rules: readonly CompiledRule[]): string[] {

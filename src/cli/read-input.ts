@@ -1,6 +1,10 @@
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { UsageError } from './exit-codes.js';
+import { PalisadeError } from '../core/errors.js';
+
+function usage(message: string): PalisadeError {
+  return new PalisadeError('invalid_argument', message);
+}
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -11,7 +15,7 @@ export function decodeUtf8(bytes: Uint8Array, what: string): string {
   try {
     return utf8.decode(bytes);
   } catch {
-    throw new UsageError(`${what} is not valid UTF-8`);
+    throw usage(`${what} is not valid UTF-8`);
   }
 }
 
@@ -21,11 +25,11 @@ function openSource(path: string, stdin: Readable): Readable {
   return stream;
 }
 
-function describeOpenError(path: string, error: unknown): UsageError {
+function describeOpenError(path: string, error: unknown): PalisadeError {
   const code = error instanceof Error && 'code' in error ? String(error.code) : '';
-  if (code === 'ENOENT') return new UsageError(`cannot read ${path}: no such file`);
-  if (code === 'EISDIR') return new UsageError(`cannot read ${path}: it is a directory`);
-  return new UsageError(`cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`);
+  if (code === 'ENOENT') return usage(`cannot read ${path}: no such file`);
+  if (code === 'EISDIR') return usage(`cannot read ${path}: it is a directory`);
+  return usage(`cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`);
 }
 
 /** Reads all of stdin (or a file) as UTF-8 text. */
@@ -36,11 +40,11 @@ export async function readWhole(path: string, stdin: Readable): Promise<string> 
     for await (const chunk of openSource(path, stdin)) {
       const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
       size += buffer.length;
-      if (size > maxWholeInputBytes) throw new UsageError(`input is larger than ${maxWholeInputBytes / 1024 / 1024} MiB; use --jsonl for many texts`);
+      if (size > maxWholeInputBytes) throw usage(`input is larger than ${maxWholeInputBytes / 1024 / 1024} MiB; use --jsonl for many texts`);
       chunks.push(buffer);
     }
   } catch (error) {
-    if (error instanceof UsageError) throw error;
+    if (error instanceof PalisadeError) throw error;
     throw describeOpenError(path === '-' ? 'standard input' : path, error);
   }
   return decodeUtf8(Buffer.concat(chunks), path === '-' ? 'standard input' : path);

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { Command, CommanderError, Option } from 'commander';
 import { isPalisadeError } from '../core/errors.js';
@@ -7,7 +8,7 @@ import { createDetectorRegistry } from '../detectors/detector-registry.js';
 import { createGuardEngine } from '../pipeline/guard-engine.js';
 import { loadDefaultPolicy, loadPolicyFile } from '../policy/load-policy.js';
 import type { Policy } from '../policy/policy.js';
-import { exitCodes, UsageError } from './exit-codes.js';
+import { exitCodes } from './exit-codes.js';
 import { policyCheck } from './policy-check-command.js';
 import { checkScanArguments, scanJsonLines, scanText, type ScanOptions } from './scan-command.js';
 
@@ -17,7 +18,7 @@ export interface CliIo {
   stderr: Writable;
 }
 
-const version = '0.1.0';
+const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 function loadPolicy(file: string | undefined): Promise<Policy> {
   const registry = createDetectorRegistry(builtinDetectors);
@@ -85,7 +86,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     if (error instanceof CommanderError) {
       return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help' ? exitCodes.ok : exitCodes.usage;
     }
-    if (error instanceof UsageError || (isPalisadeError(error) && error.status < 500)) {
+    if (isPalisadeError(error)) {
       io.stderr.write(`palisade: ${error.message}\n`);
       return exitCodes.usage;
     }

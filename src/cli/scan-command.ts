@@ -1,10 +1,10 @@
 import type { Readable, Writable } from 'node:stream';
 import { isDelivered } from '../core/action.js';
-import { isPalisadeError } from '../core/errors.js';
+import { isPalisadeError, PalisadeError } from '../core/errors.js';
 import type { Stage } from '../core/finding.js';
 import type { GuardEngine } from '../pipeline/guard-engine.js';
 import type { PolicyScope } from '../policy/policy.js';
-import { exitCodes, UsageError } from './exit-codes.js';
+import { exitCodes } from './exit-codes.js';
 import { formatDecision, toScanLine } from './format-decision.js';
 import { decodeUtf8, readLines, readWhole } from './read-input.js';
 
@@ -86,7 +86,7 @@ export async function scanJsonLines(options: { path: string; engine: GuardEngine
 }
 
 export function checkScanArguments(text: string | undefined, options: ScanOptions): void {
-  if (text !== undefined && options.jsonl !== undefined) throw new UsageError('give either TEXT (or -) or --jsonl, not both');
-  if (text === undefined && options.jsonl === undefined) throw new UsageError('nothing to scan: give TEXT, - for standard input, or --jsonl FILE');
-  if (options.jsonl !== undefined && options.json === true) throw new UsageError('--json and --jsonl cannot be combined (--jsonl output is already JSON)');
+  if (text !== undefined && options.jsonl !== undefined) throw new PalisadeError('invalid_argument', 'give either TEXT (or -) or --jsonl, not both');
+  if (text === undefined && options.jsonl === undefined) throw new PalisadeError('invalid_argument', 'nothing to scan: give TEXT, - for standard input, or --jsonl FILE');
+  if (options.jsonl !== undefined && options.json === true) throw new PalisadeError('invalid_argument', '--json and --jsonl cannot be combined (--jsonl output is already JSON)');
 }

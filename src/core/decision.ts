@@ -1,10 +1,11 @@
 import type { Action } from './action.js';
 import type { Finding, Stage } from './finding.js';
+import type { MaskVault } from './mask-vault.js';
 
-/** A policy rule that matched at least one finding (or a detector failure). */
+/** A policy rule that matched at least one finding, or a built-in rule for failures and limits. */
 export interface FiredRule {
   id: string;
-  /** `core`, `base`, `region:<name>`, `tenant:<name>`, `route:<name>`, or `detectors` for failure handling. */
+  /** `core`, `base`, `region:<name>`, `tenant:<name>`, `route:<name>`; `detectors` for failure handling; `limits` for size and decoding limits. */
   layer: string;
   action: Action;
   priority: number;
@@ -21,28 +22,28 @@ export interface DecidedFinding extends Finding {
 
 export type FailMode = 'open' | 'closed';
 
-/** A detector that did not produce a verdict. It is never counted as a pass without saying so. */
+/** A detector that did not produce a verdict in time, or at all. It is never counted as a pass without saying so. */
 export interface DetectorFailure {
   detector: string;
   reason: 'exception' | 'timeout' | 'invalid_result';
+  /** Safe to log: composed by Palisade, never the raw text of an unknown exception. */
   message: string;
-  /** What the policy did about it: `open` let the request continue, `closed` blocked it. */
+  /** What the policy did about it: `open` let the content continue, `closed` blocked it. */
   failMode: FailMode;
 }
 
-/** How an input over the size limit was handled. */
-export interface OversizeReport {
-  /** Message index, when a message list was checked. */
+/** A limit a text ran into, and what the policy did about it. */
+export interface LimitReport {
+  /** `max_chars`: the text was longer than the policy scans in full. `max_encoded_segments`: it held more encoded payloads than are decoded. */
+  limit: 'max_chars' | 'max_encoded_segments';
   message?: number;
-  totalChars: number;
-  scannedChars: number;
-  handling: 'window' | 'block';
-}
-
-/** Restores masked placeholders. Serialises to a count only, so raw values never reach a log. */
-export interface Unmasker {
-  readonly size: number;
-  unmask(text: string): string;
+  field?: string;
+  /** Characters in the text (`max_chars`) or the number of payloads decoded before stopping (`max_encoded_segments`). */
+  found: number;
+  /** Characters scanned (`max_chars`; 0 when refused) or payloads decoded (`max_encoded_segments`). */
+  scanned: number;
+  /** `window`: the head and tail were scanned; `warn` or `block`: the action the policy took. */
+  handling: 'window' | 'warn' | 'block';
 }
 
 export interface Decision {
@@ -54,11 +55,11 @@ export interface Decision {
   text?: string;
   /** The checked messages after redaction/masking; present only when something was rewritten. */
   messages?: unknown[];
-  /** Milliseconds per detector, plus `total` for the whole check. */
-  timings: Record<string, number>;
+  /** Milliseconds: the whole check, and each detector that ran. */
+  timings: { total: number; detectors: Record<string, number> };
   errors: DetectorFailure[];
-  oversize: OversizeReport[];
+  limits: LimitReport[];
   policy: { name: string; hash: string };
-  /** Placeholders created by `mask`; use it to restore them in a later response. */
-  vault?: Unmasker;
+  /** Placeholders created by `mask`: pass it to a later check, or `unmask` the answer with it. Serialises to a count. */
+  vault?: MaskVault;
 }

@@ -1,20 +1,21 @@
 /**
  * The one error catalog. Every failure Palisade reports has a code from this closed list; the
- * HTTP status is declared beside it so the compiler keeps the two together.
+ * HTTP status is declared beside it so the compiler keeps the two together. Messages of these
+ * errors are composed by Palisade and never quote the checked content.
  */
 export const errorStatus = {
+  /** The caller's arguments are wrong (CLI usage, options). */
+  invalid_argument: 400,
+  /** The content to check has the wrong shape. */
   invalid_input: 400,
-  input_too_large: 413,
   invalid_policy: 422,
   invalid_config: 422,
-  unknown_detector: 422,
-  internal_error: 500,
 } as const satisfies Record<string, number>;
 
 export type ErrorCode = keyof typeof errorStatus;
 
 export interface ErrorDetail {
-  /** Where the problem is, e.g. `messages[2].content` or `rules[3].threshold`. */
+  /** Where the problem is, e.g. `messages[2].content` or `rules[3].min_score`. */
   path?: string;
   message: string;
 }

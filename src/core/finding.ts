@@ -38,8 +38,8 @@ export interface Finding extends DetectorHit {
   source: SourceRole;
   /** Index into the checked message list; absent when a single text was checked. */
   message?: number;
-  /** Index into the message's content parts, when its content is a list of parts. */
-  part?: number;
+  /** Where in the message the text is: `content`, `content[1].text`, `tool_calls[0].function.arguments`. */
+  field?: string;
 }
 
 /** True when `category` equals `prefix` or sits beneath it (`pii` covers `pii.email`). */

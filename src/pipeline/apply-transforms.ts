@@ -1,7 +1,7 @@
 import { actionRank, isTransforming } from '../core/action.js';
 import type { DecidedFinding } from '../core/decision.js';
+import type { MaskVault } from '../core/mask-vault.js';
 import type { ChatMessage, Segment } from './guard-input.js';
-import type { MaskVault } from './mask-vault.js';
 
 interface Replacement {
   start: number;
@@ -10,8 +10,8 @@ interface Replacement {
   label: string;
 }
 
-function segmentKey(message: number | undefined, part: number | undefined): string {
-  return `${message ?? -1}:${part ?? -1}`;
+function segmentKey(message: number | undefined, field: string | undefined): string {
+  return `${message ?? -1}:${field ?? ''}`;
 }
 
 function labelOf(finding: DecidedFinding): string {
@@ -20,9 +20,9 @@ function labelOf(finding: DecidedFinding): string {
 
 /** Overlapping replacements merge into one covering both, with the stricter action, so nothing leaks at the seams. */
 function mergeOverlaps(replacements: Replacement[]): Replacement[] {
-  replacements.sort((a, b) => a.start - b.start || b.end - a.end);
+  const sorted = replacements.filter((replacement) => replacement.end > replacement.start).sort((a, b) => a.start - b.start || b.end - a.end);
   const merged: Replacement[] = [];
-  for (const next of replacements) {
+  for (const next of sorted) {
     const last = merged[merged.length - 1];
     if (last === undefined || next.start >= last.end) {
       merged.push({ ...next });
@@ -37,7 +37,7 @@ function mergeOverlaps(replacements: Replacement[]): Replacement[] {
   return merged;
 }
 
-function rewrite(text: string, replacements: Replacement[], vault: MaskVault): string {
+function rewrite({ text, replacements, vault }: { text: string; replacements: Replacement[]; vault: MaskVault }): string {
   let result = '';
   let cursor = 0;
   for (const { start, end, action, label } of mergeOverlaps(replacements)) {
@@ -48,12 +48,13 @@ function rewrite(text: string, replacements: Replacement[], vault: MaskVault): s
   return result + text.slice(cursor);
 }
 
-function rewriteContent(message: ChatMessage, rewritten: ReadonlyMap<number | undefined, string>): ChatMessage {
-  if (!Array.isArray(message.content)) return { ...message, content: rewritten.get(undefined) };
-  const parts = message.content.map((part: unknown, index) =>
-    rewritten.has(index) ? { ...(part as Record<string, unknown>), text: rewritten.get(index) } : part,
-  );
-  return { ...message, content: parts };
+/** A copy of `value` with the string at `path` replaced; everything off the path is shared, not copied. */
+function replaceAt({ value, path, replacement }: { value: unknown; path: readonly (string | number)[]; replacement: string }): unknown {
+  const [head, ...rest] = path;
+  if (head === undefined) return replacement;
+  if (Array.isArray(value)) return value.map((item, index) => (index === head ? replaceAt({ value: item, path: rest, replacement }) : item));
+  const object = value as Record<string, unknown>;
+  return { ...object, [head]: replaceAt({ value: object[head], path: rest, replacement }) };
 }
 
 /**
@@ -70,7 +71,7 @@ export function applyTransforms(options: {
   const bySegment = new Map<string, Replacement[]>();
   for (const finding of options.findings) {
     if (!isTransforming(finding.action)) continue;
-    const key = segmentKey(finding.message, finding.part);
+    const key = segmentKey(finding.message, finding.field);
     let list = bySegment.get(key);
     if (list === undefined) bySegment.set(key, (list = []));
     for (const span of finding.spans) list.push({ start: span.start, end: span.end, action: finding.action, label: labelOf(finding) });
@@ -79,15 +80,14 @@ export function applyTransforms(options: {
   if (options.messages === undefined) {
     const segment = options.segments[0];
     const replacements = bySegment.get(segmentKey(undefined, undefined));
-    return segment === undefined || replacements === undefined ? {} : { text: rewrite(segment.text, replacements, options.vault) };
+    return segment === undefined || replacements === undefined ? {} : { text: rewrite({ text: segment.text, replacements, vault: options.vault }) };
   }
-  const perMessage = new Map<number, Map<number | undefined, string>>();
+  const messages: unknown[] = [...options.messages];
   for (const segment of options.segments) {
-    const replacements = bySegment.get(segmentKey(segment.message, segment.part));
-    if (replacements === undefined || segment.message === undefined) continue;
-    let parts = perMessage.get(segment.message);
-    if (parts === undefined) perMessage.set(segment.message, (parts = new Map()));
-    parts.set(segment.part, rewrite(segment.text, replacements, options.vault));
+    const replacements = bySegment.get(segmentKey(segment.message, segment.field));
+    if (replacements === undefined || segment.message === undefined || segment.path === undefined) continue;
+    const replacement = rewrite({ text: segment.text, replacements, vault: options.vault });
+    messages[segment.message] = replaceAt({ value: messages[segment.message], path: segment.path, replacement });
   }
-  return { messages: options.messages.map((message, index) => (perMessage.has(index) ? rewriteContent(message, perMessage.get(index) as Map<number | undefined, string>) : message)) };
+  return { messages: messages as ChatMessage[] };
 }

@@ -1,18 +1,19 @@
-import { isDelivered, isTransforming, mostRestrictive, type Action } from '../core/action.js';
-import type { Decision, FiredRule, OversizeReport } from '../core/decision.js';
+import { isDelivered, isTransforming } from '../core/action.js';
+import type { Decision, LimitReport } from '../core/decision.js';
 import type { Stage } from '../core/finding.js';
+import { MaskVault } from '../core/mask-vault.js';
 import type { CompiledRule, Policy, PolicyScope } from '../policy/policy.js';
-import { resolveFindings, selectRules } from '../policy/resolve-findings.js';
+import { decide, selectRules } from '../policy/resolve-findings.js';
 import { NormalizedText } from '../text/normalized-text.js';
 import { applyTransforms } from './apply-transforms.js';
 import { segmentInput, type ChatMessage, type GuardInput, type Segment } from './guard-input.js';
-import { MaskVault } from './mask-vault.js';
+import { roundMs } from './round-ms.js';
 import { runDetectors, type Scan } from './run-detectors.js';
 
 export interface CheckOptions extends PolicyScope {
   /** `input` (before the model; the default) or `output` (the model's answer). */
   stage?: Stage;
-  /** Continue an earlier check's masking, so one value keeps one placeholder across a conversation. */
+  /** Continue an earlier check's masking (its `decision.vault`), so one value keeps one placeholder across a conversation. */
   vault?: MaskVault;
 }
 
@@ -24,43 +25,54 @@ export interface GuardEngine {
 
 const maxCachedScopes = 1024;
 
-function rounded(ms: number): number {
-  return Math.round(ms * 1000) / 1000;
+/** Copies where a text sits (message and field) onto something reported about it. */
+function locate<T extends object>(target: T, from: { message?: number; field?: string }): T & { message?: number; field?: string } {
+  const located: T & { message?: number; field?: string } = target;
+  if (from.message !== undefined) located.message = from.message;
+  if (from.field !== undefined) located.field = from.field;
+  return located;
 }
 
 /** Splits segments into scans; a segment over the limit is windowed (head and tail) or refused. */
-function planScans(segments: readonly Segment[], limits: Policy['limits']): { scans: Scan[]; oversize: OversizeReport[] } {
+function planScans(segments: readonly Segment[], limits: Policy['limits']): { scans: Scan[]; limits: LimitReport[]; refused: boolean } {
   const scans: Scan[] = [];
-  const oversize: OversizeReport[] = [];
+  const reports: LimitReport[] = [];
+  let refused = false;
   for (const segment of segments) {
     const length = segment.text.length;
     if (length === 0) continue;
-    const place = (text: string, offset: number): Scan => {
-      const scan: Scan = { text: new NormalizedText(text), offset, source: segment.source };
-      if (segment.message !== undefined) scan.message = segment.message;
-      if (segment.part !== undefined) scan.part = segment.part;
-      return scan;
-    };
+    const place = (text: string, offset: number): Scan =>
+      locate({ text: new NormalizedText(text, { maxEncodedSegments: limits.maxEncodedSegments }), offset, source: segment.source }, segment);
     if (length <= limits.maxChars) {
       scans.push(place(segment.text, 0));
       continue;
     }
-    const report: OversizeReport = { totalChars: length, scannedChars: 0, handling: limits.oversize };
-    if (segment.message !== undefined) report.message = segment.message;
-    oversize.push(report);
-    if (limits.oversize === 'window') {
-      const window = limits.windowChars;
-      scans.push(place(segment.text.slice(0, window), 0), place(segment.text.slice(length - window), length - window));
-      report.scannedChars = window * 2;
-    }
+    const window = limits.windowChars;
+    const windowed = limits.oversize === 'window';
+    const report: LimitReport = { limit: 'max_chars', found: length, scanned: windowed ? window * 2 : 0, handling: limits.oversize };
+    reports.push(locate(report, segment));
+    if (windowed) scans.push(place(segment.text.slice(0, window), 0), place(segment.text.slice(length - window), length - window));
+    else refused = true;
   }
-  return { scans, oversize };
+  return { scans, limits: reports, refused };
+}
+
+/** Scans whose payloads were not all decoded: what was not decoded was not scanned. */
+function decodeOverflows(scans: readonly Scan[], limits: Policy['limits']): LimitReport[] {
+  const reports: LimitReport[] = [];
+  for (const scan of scans) {
+    if (!scan.text.decodeOverflowed) continue;
+    if (reports.some((existing) => existing.message === scan.message && existing.field === scan.field)) continue;
+    const report: LimitReport = { limit: 'max_encoded_segments', found: limits.maxEncodedSegments, scanned: limits.maxEncodedSegments, handling: limits.encodedOverflow };
+    reports.push(locate(report, scan));
+  }
+  return reports;
 }
 
 /**
  * The guard engine: input in, `Decision` out. It splits the input into scans, runs the stage's
- * detectors concurrently, resolves each finding through the policy's layers, applies failure
- * and size handling, and rewrites redacted or masked spans.
+ * detectors, decides through the policy (findings, failures, limits), and rewrites redacted or
+ * masked spans.
  */
 export function createGuardEngine(options: { policy: Policy }): GuardEngine {
   const { policy } = options;
@@ -83,28 +95,17 @@ export function createGuardEngine(options: { policy: Policy }): GuardEngine {
     const started = performance.now();
     const stage = checkOptions.stage ?? 'input';
     const segments = segmentInput(input, stage);
-    const { scans, oversize } = planScans(segments, policy.limits);
-    const refused = oversize.some((report) => report.handling === 'block');
-    const ran = refused || scans.length === 0 ? [] : runDetectors(detectorsByStage[stage], scans, stage);
+    const plan = planScans(segments, policy.limits);
+    const ran = plan.refused || plan.scans.length === 0 ? [] : runDetectors({ detectors: detectorsByStage[stage], scans: plan.scans, stage });
     const outcomes = ran instanceof Promise ? await ran : ran;
-
-    const { decided, fired } = resolveFindings({ findings: outcomes.flatMap((outcome) => outcome.findings), rules: rulesFor(checkOptions), stage });
-    let action: Action = decided.reduce<Action>((strictest, finding) => mostRestrictive(strictest, finding.action), 'allow');
-    const rules: FiredRule[] = fired;
+    const findings = outcomes.flatMap((outcome) => outcome.findings);
     const errors = outcomes.flatMap((outcome) => (outcome.failure === undefined ? [] : [outcome.failure]));
-    for (const failure of errors) {
-      if (failure.failMode !== 'closed') continue;
-      action = 'block';
-      rules.push({ id: `on_error.${failure.detector}`, layer: 'detectors', action: 'block', priority: 0, findings: [], applied: true });
-    }
-    if (refused) {
-      action = 'block';
-      rules.push({ id: 'limits.oversize', layer: 'limits', action: 'block', priority: 0, findings: [], applied: true });
-    }
+    const limits = [...plan.limits, ...decodeOverflows(plan.scans, policy.limits)];
+    const { action, decided, fired } = decide({ findings, failures: errors, limits, rules: rulesFor(checkOptions), stage });
 
-    const timings: Record<string, number> = {};
-    for (const outcome of outcomes) timings[outcome.detector] = outcome.ms;
-    const decision: Decision = { action, stage, findings: decided, rules, timings, errors, oversize, policy: { name: policy.name, hash: policy.hash } };
+    const detectors: Record<string, number> = {};
+    for (const outcome of outcomes) detectors[outcome.detector] = outcome.ms;
+    const decision: Decision = { action, stage, findings: decided, rules: fired, timings: { total: 0, detectors }, errors, limits, policy: { name: policy.name, hash: policy.hash } };
     if (isDelivered(action) && decided.some((finding) => isTransforming(finding.action))) {
       const vault = checkOptions.vault ?? new MaskVault();
       const messages = 'messages' in input ? (input.messages as readonly ChatMessage[]) : undefined;
@@ -113,7 +114,7 @@ export function createGuardEngine(options: { policy: Policy }): GuardEngine {
       if (rewritten.messages !== undefined) decision.messages = rewritten.messages;
       if (vault.size > 0) decision.vault = vault;
     }
-    timings.total = rounded(performance.now() - started);
+    decision.timings.total = roundMs(performance.now() - started);
     return decision;
   }
 

@@ -4,11 +4,15 @@ import type { OverlayInput, PolicyDocument, PolicyRuleInput } from './policy-sch
 
 type Layers = Pick<Policy, 'core' | 'base' | 'regions' | 'tenants' | 'routes'>;
 
-function compileRule(rule: PolicyRuleInput, layer: { name: string; locked: boolean; priority: number }): CompiledRule {
+interface LayerInfo {
+  name: string;
+  priority: number;
+}
+
+function compileRule(rule: PolicyRuleInput, layer: LayerInfo): CompiledRule {
   return {
     id: rule.id,
     layer: layer.name,
-    locked: layer.locked,
     action: rule.action,
     priority: rule.priority ?? layer.priority,
     detectors: rule.detector === undefined ? null : new Set(rule.detector),
@@ -23,8 +27,9 @@ function compileRule(rule: PolicyRuleInput, layer: { name: string; locked: boole
  * Compiles every layer's rules, checking that rule ids are unique within a layer and that each
  * rule names only detectors the policy runs (a rule for a detector that never runs would never fire).
  */
-export function compileLayers(document: PolicyDocument, enabledDetectors: ReadonlySet<string>, issues: PolicyIssue[]): Layers {
-  const compile = (rules: readonly PolicyRuleInput[], path: readonly PropertyKey[], layer: { name: string; locked: boolean; priority: number }) => {
+export function compileLayers(options: { document: PolicyDocument; enabledDetectors: ReadonlySet<string>; issues: PolicyIssue[] }): Layers {
+  const { document, enabledDetectors, issues } = options;
+  const compile = (rules: readonly PolicyRuleInput[], path: readonly PropertyKey[], layer: LayerInfo) => {
     const seen = new Set<string>();
     return rules.map((rule, index) => {
       if (seen.has(rule.id)) issues.push({ path: [...path, index, 'id'], message: `duplicate rule id "${rule.id}" in this layer` });
@@ -41,12 +46,12 @@ export function compileLayers(document: PolicyDocument, enabledDetectors: Readon
     new Map(
       Object.entries(entries).map(([name, overlay]) => [
         name,
-        compile(overlay.rules, [key, name, 'rules'], { name: `${kind}:${name}`, locked: false, priority: overlay.priority ?? layerPriority[kind] }),
+        compile(overlay.rules, [key, name, 'rules'], { name: `${kind}:${name}`, priority: overlay.priority ?? layerPriority[kind] }),
       ]),
     );
   return {
-    core: compile(document.core, ['core'], { name: 'core', locked: true, priority: 0 }),
-    base: compile(document.rules, ['rules'], { name: 'base', locked: false, priority: layerPriority.base }),
+    core: compile(document.core, ['core'], { name: 'core', priority: 0 }),
+    base: compile(document.rules, ['rules'], { name: 'base', priority: layerPriority.base }),
     regions: overlays('region', document.regions, 'regions'),
     tenants: overlays('tenant', document.tenants, 'tenants'),
     routes: overlays('route', document.routes, 'routes'),

@@ -38,9 +38,9 @@ describe('parsePolicy: valid policies', () => {
       text: `${header}detectors:\n  pii: {}\nrules:\n  - id: r\n    detector: pii\n    action: warn\ntenants:\n  acme:\n    rules:\n      - { id: t, action: allow }\n`,
       registry,
     });
-    expect(policy.limits).toEqual({ maxChars: 262_144, oversize: 'window', windowChars: 65_536 });
+    expect(policy.limits).toEqual({ maxChars: 262_144, oversize: 'window', windowChars: 65_536, maxEncodedSegments: 64, encodedOverflow: 'block' });
     expect(policy.detectors[0]).toMatchObject({ timeoutMs: 100, failMode: 'closed' });
-    expect(policy.base[0]).toMatchObject({ priority: 0, layer: 'base', locked: false });
+    expect(policy.base[0]).toMatchObject({ priority: 0, layer: 'base' });
     expect(policy.tenants.get('acme')?.[0]).toMatchObject({ priority: 200, layer: 'tenant:acme' });
   });
 
@@ -128,6 +128,8 @@ describe('parsePolicy: every problem is named by file, position and path', () =>
   it('rejects limits that cannot work', () => {
     expect(policyError(`${header}limits: { max_chars: 100, window_chars: 80 }\n`).message).toContain('limits.window_chars: window_chars must be at most half of max_chars');
     expect(policyError(`${header}limits: { oversize: truncate }\n`).message).toContain('limits.oversize');
+    expect(policyError(`${header}limits: { max_encoded_segments: 0 }\n`).message).toContain('limits.max_encoded_segments');
+    expect(policyError(`${header}limits: { encoded_overflow: ignore }\n`).message).toContain('limits.encoded_overflow');
   });
 
   it('reports all problems at once', () => {
@@ -139,7 +141,7 @@ describe('parsePolicy: every problem is named by file, position and path', () =>
   it('refuses duplicate keys and alias bombs instead of hanging', () => {
     expect(policyError(`${header}name: other\n`).message).toMatch(/not valid YAML/);
     const bomb = ['version: 1', 'name: team', 'a: &a [x, x, x, x, x, x, x, x, x]', ...'bcdefgh'.split('').map((key, index) => `${key}: &${key} [${Array(9).fill(`*${'abcdefgh'[index]}`).join(', ')}]`)].join('\n');
-    expect(policyError(bomb).message).toMatch(/alias|invalid policy/i);
+    expect(policyError(bomb).message).toMatch(/team\.yaml: Excessive alias count/);
   });
 });
 

@@ -39,7 +39,8 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
-function configureDetectors(document: PolicyDocument, registry: DetectorRegistry, issues: PolicyIssue[]): ConfiguredDetector[] {
+function configureDetectors(options: { document: PolicyDocument; registry: DetectorRegistry; issues: PolicyIssue[] }): ConfiguredDetector[] {
+  const { document, registry, issues } = options;
   const configured: ConfiguredDetector[] = [];
   for (const [id, settings] of Object.entries(document.detectors)) {
     const detector = registry.get(id);
@@ -118,14 +119,20 @@ export function parsePolicy(options: ParsePolicyOptions): Policy {
   const parsed = policySchema.safeParse(raw);
   if (!parsed.success) return fail([...fromZod(parsed.error.issues), ...unknownDetectors(raw, options.registry)]);
   const issues: PolicyIssue[] = [];
-  const detectors = configureDetectors(parsed.data, options.registry, issues);
-  const layers = compileLayers(parsed.data, new Set(detectors.map((configured) => configured.detector.id)), issues);
+  const detectors = configureDetectors({ document: parsed.data, registry: options.registry, issues });
+  const layers = compileLayers({ document: parsed.data, enabledDetectors: new Set(detectors.map((configured) => configured.detector.id)), issues });
   if (issues.length > 0) fail(issues);
   const { limits } = parsed.data;
   const policy: Policy = {
     name: parsed.data.name,
     hash: createHash('sha256').update(canonicalJson(raw)).digest('hex'),
-    limits: { maxChars: limits.max_chars, oversize: limits.oversize, windowChars: limits.window_chars },
+    limits: {
+      maxChars: limits.max_chars,
+      oversize: limits.oversize,
+      windowChars: limits.window_chars,
+      maxEncodedSegments: limits.max_encoded_segments,
+      encodedOverflow: limits.encoded_overflow,
+    },
     detectors,
     ...layers,
   };

@@ -1,5 +1,6 @@
 import { LineCounter, type Document } from 'yaml';
 import type { ErrorDetail } from '../core/errors.js';
+import { formatPath } from '../core/format-path.js';
 
 /** A problem found in a policy, before it is rendered with a file name and position. */
 export interface PolicyIssue {
@@ -7,15 +8,8 @@ export interface PolicyIssue {
   message: string;
 }
 
-/** `rules[3].min_score`, `detectors.pii.config.phone_regions[0]`, `tenants["acme corp"]`. */
-export function formatPath(path: readonly PropertyKey[]): string {
-  let formatted = '';
-  for (const key of path) {
-    if (typeof key === 'number') formatted += `[${key}]`;
-    else if (typeof key === 'string' && /^[A-Za-z_][A-Za-z0-9_-]*$/.test(key)) formatted += formatted === '' ? key : `.${key}`;
-    else formatted += `[${JSON.stringify(String(key))}]`;
-  }
-  return formatted === '' ? '(document)' : formatted;
+function pathOf(path: readonly PropertyKey[]): string {
+  return formatPath(path) || '(document)';
 }
 
 /** Renders issues as `file:line:column: path: message`, using the YAML source to find each position. */
@@ -25,7 +19,7 @@ export function describeIssues(options: {
   document?: Document;
   lineCounter?: LineCounter;
 }): { message: string; details: ErrorDetail[] } {
-  const details: ErrorDetail[] = options.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message }));
+  const details: ErrorDetail[] = options.issues.map((issue) => ({ path: pathOf(issue.path), message: issue.message }));
   const lines = options.issues.map((issue, index) => {
     const position = locate(issue.path, options.document, options.lineCounter);
     const where = position === undefined ? options.file : `${options.file}:${position.line}:${position.col}`;

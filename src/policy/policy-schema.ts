@@ -68,9 +68,13 @@ export const policySchema = z
         oversize: z.enum(['window', 'block']).default('window'),
         /** Size of each of the two windows scanned when `oversize` is `window`. */
         window_chars: z.number().int().min(1).max(50_000_000).default(65_536),
+        /** Readable encoded payloads (base64, hex, rot13…) decoded and scanned per text. */
+        max_encoded_segments: z.number().int().min(1).max(10_000).default(64),
+        /** Beyond `max_encoded_segments` the rest go unscanned: `block` (default) or `warn`. */
+        encoded_overflow: z.enum(['block', 'warn']).default('block'),
       })
       .strict()
-      .default({ max_chars: 262_144, oversize: 'window', window_chars: 65_536 })
+      .default({ max_chars: 262_144, oversize: 'window', window_chars: 65_536, max_encoded_segments: 64, encoded_overflow: 'block' })
       .refine((limits) => limits.window_chars * 2 <= limits.max_chars, {
         message: 'window_chars must be at most half of max_chars',
         path: ['window_chars'],

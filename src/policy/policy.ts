@@ -20,9 +20,8 @@ export const layerPriority: Readonly<Record<Exclude<LayerKind, 'core'>, number>>
 
 export interface CompiledRule {
   id: string;
-  /** `core`, `base`, `region:eu`, `tenant:acme`, `route:support-chat`. */
+  /** `core`, `base`, `region:eu`, `tenant:acme`, `route:support-chat`. Core rules are a floor. */
   layer: string;
-  locked: boolean;
   action: Action;
   priority: number;
   detectors: ReadonlySet<string> | null;
@@ -45,7 +44,7 @@ export interface Policy {
   hash: string;
   /** Where it was loaded from, when it came from a file. */
   file?: string;
-  limits: { maxChars: number; oversize: 'window' | 'block'; windowChars: number };
+  limits: { maxChars: number; oversize: 'window' | 'block'; windowChars: number; maxEncodedSegments: number; encodedOverflow: 'block' | 'warn' };
   detectors: readonly ConfiguredDetector[];
   core: readonly CompiledRule[];
   base: readonly CompiledRule[];

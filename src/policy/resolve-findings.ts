@@ -1,5 +1,5 @@
 import { mostRestrictive, type Action } from '../core/action.js';
-import type { DecidedFinding, FiredRule } from '../core/decision.js';
+import type { DecidedFinding, DetectorFailure, FiredRule, LimitReport } from '../core/decision.js';
 import { categoryMatches, type Finding, type Stage } from '../core/finding.js';
 import type { CompiledRule, Policy, PolicyScope } from './policy.js';
 
@@ -41,7 +41,7 @@ export function resolveFindings(options: { findings: readonly Finding[]; rules: 
     let bestPriority = -Infinity;
     let best: Action = 'allow';
     for (const rule of matched) {
-      if (rule.locked) floor = mostRestrictive(floor, rule.action);
+      if (rule.layer === 'core') floor = mostRestrictive(floor, rule.action);
       else if (rule.priority > bestPriority) {
         bestPriority = rule.priority;
         best = rule.action;
@@ -55,10 +55,31 @@ export function resolveFindings(options: { findings: readonly Finding[]; rules: 
         fired.set(rule, entry);
       }
       entry.findings.push(index);
-      const decisive = rule.action === action && (rule.locked || rule.priority === bestPriority);
-      if (decisive) entry.applied = true;
+      if (rule.action === action && (rule.layer === 'core' || rule.priority === bestPriority)) entry.applied = true;
     }
     return { ...finding, action };
   });
   return { decided, fired: [...fired.values()] };
+}
+
+/**
+ * The decide stage: findings through the layers, then what the policy says about detectors that
+ * failed (`on_error`) and limits that were reached. The overall action is the strictest of all.
+ */
+export function decide(options: {
+  findings: readonly Finding[];
+  failures: readonly DetectorFailure[];
+  limits: readonly LimitReport[];
+  rules: readonly CompiledRule[];
+  stage: Stage;
+}): { action: Action; decided: DecidedFinding[]; fired: FiredRule[] } {
+  const { decided, fired } = resolveFindings(options);
+  let action = decided.reduce<Action>((strictest, finding) => mostRestrictive(strictest, finding.action), 'allow');
+  const builtIn = (id: string, layer: string, ruleAction: Action): void => {
+    action = mostRestrictive(action, ruleAction);
+    if (!fired.some((rule) => rule.id === id && rule.layer === layer)) fired.push({ id, layer, action: ruleAction, priority: 0, findings: [], applied: true });
+  };
+  for (const failure of options.failures) if (failure.failMode === 'closed') builtIn(`on_error.${failure.detector}`, 'detectors', 'block');
+  for (const limit of options.limits) if (limit.handling !== 'window') builtIn(`limits.${limit.limit}`, 'limits', limit.handling);
+  return { action, decided, fired };
 }

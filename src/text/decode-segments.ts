@@ -62,7 +62,7 @@ function decodeUrl(candidate: string): string | null {
   }
 }
 
-function fromCodePoints(candidate: string, pattern: RegExp, read: (groups: string[]) => number): string | null {
+function fromCodePoints({ candidate, pattern, read }: { candidate: string; pattern: RegExp; read: (groups: string[]) => number }): string | null {
   try {
     return candidate.replace(pattern, (...groups: string[]) => String.fromCodePoint(read(groups)));
   } catch {
@@ -71,15 +71,15 @@ function fromCodePoints(candidate: string, pattern: RegExp, read: (groups: strin
 }
 
 function decodeUnicodeEscapes(candidate: string): string | null {
-  return fromCodePoints(candidate, /\\u(?:\{([0-9A-Fa-f]{1,6})\}|([0-9A-Fa-f]{4}))/g, (groups) =>
-    Number.parseInt(groups[1] ?? groups[2] ?? '', 16),
-  );
+  return fromCodePoints({ candidate, pattern: /\\u(?:\{([0-9A-Fa-f]{1,6})\}|([0-9A-Fa-f]{4}))/g, read: (groups) => Number.parseInt(groups[1] ?? groups[2] ?? '', 16) });
 }
 
 function decodeHtmlEntities(candidate: string): string | null {
-  return fromCodePoints(candidate, /&#(?:[xX]([0-9A-Fa-f]+)|([0-9]+));/g, (groups) =>
-    groups[1] === undefined ? Number.parseInt(groups[2] ?? '', 10) : Number.parseInt(groups[1], 16),
-  );
+  return fromCodePoints({
+    candidate,
+    pattern: /&#(?:[xX]([0-9A-Fa-f]+)|([0-9]+));/g,
+    read: (groups) => (groups[1] === undefined ? Number.parseInt(groups[2] ?? '', 10) : Number.parseInt(groups[1], 16)),
+  });
 }
 
 function isHexCode(code: number): boolean {
@@ -131,7 +131,7 @@ function looksRotated(text: string, start: number, end: number): boolean {
  */
 function findRot13(text: string, found: EncodedSegment[], limit: number): void {
   for (const sentence of text.matchAll(sentenceBreak)) {
-    if (found.length >= limit) return;
+    if (found.length > limit) return;
     if (!looksRotated(text, sentence.index, sentence.index + sentence[0].length)) continue;
     const words = sentence[0].match(asciiWord);
     if (words === null || words.length < 3) continue;
@@ -155,7 +155,7 @@ function findWith(options: {
 }): void {
   const { text, pattern, encoding, decode, found, limit } = options;
   for (const match of text.matchAll(pattern)) {
-    if (found.length >= limit) return;
+    if (found.length > limit) return;
     const decoded = decode(match[0]);
     if (decoded !== null && decoded !== match[0] && looksLikeText(decoded)) {
       found.push({ encoding, start: match.index, end: match.index + match[0].length, decoded });
@@ -166,11 +166,12 @@ function findWith(options: {
 /**
  * Finds embedded base64, hex, URL-encoded, escaped and rot13 payloads that decode to readable
  * text, so an encoded attack can be scanned in its plain form. Binary-looking decodes (hashes,
- * ids, card numbers read as hex) are rejected.
+ * ids, card numbers read as hex) are rejected. At most `limit` payloads are returned;
+ * `overflowed` says there were more, so the caller can treat the rest as unscanned.
  */
-export function findEncodedSegments(text: string, limit = 16): EncodedSegment[] {
+export function findEncodedSegments(text: string, limit: number): { segments: EncodedSegment[]; overflowed: boolean } {
   const found: EncodedSegment[] = [];
-  if (text.length < 12) return found;
+  if (text.length < 12) return { segments: found, overflowed: false };
   findWith({ text, pattern: hexCandidate, encoding: 'hex', decode: decodeHex, found, limit });
   findWith({ text, pattern: base64Candidate, encoding: 'base64', decode: decodeBase64, found, limit });
   if (percentEscapes(text) >= 3) findWith({ text, pattern: urlCandidate, encoding: 'url', decode: decodeUrl, found, limit });
@@ -195,5 +196,5 @@ export function findEncodedSegments(text: string, limit = 16): EncodedSegment[] 
     });
   }
   findRot13(text, found, limit);
-  return found;
+  return found.length > limit ? { segments: found.slice(0, limit), overflowed: true } : { segments: found, overflowed: false };
 }

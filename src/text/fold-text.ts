@@ -125,12 +125,21 @@ function isLatinWord(word: Word | undefined): boolean {
   return word !== undefined && word.latin > 0 && word.otherLetters === 0;
 }
 
-/** True when '@' at `at` starts an e-mail domain ("name@host.tld"), which must stay as it is. */
-function startsDomain(builder: TextViewBuilder, at: number): boolean {
-  for (let next = at + 1; next < builder.length; next++) {
-    const code = builder.code(next);
-    if (code === 46) return true;
-    if (isWhitespace(code)) return false;
+/** True when the word ends at a dot: an '@' in it starts an e-mail domain ("name@host.tld"), which must stay as it is. */
+function endsAtDot(builder: TextViewBuilder, word: Word): boolean {
+  return word.end < builder.length && builder.code(word.end) === 46;
+}
+
+/**
+ * A word is leetspeak when a digit in it has a letter after it ("1gn0r3", "4ll", "h4x0r").
+ * Digits only at the end ("base64", "rot13", "mp3", "gpt4") are names, not disguises.
+ */
+function hasDisguisingDigit(builder: TextViewBuilder, word: Word): boolean {
+  let digitSeen = false;
+  for (let at = word.start; at < word.end; at++) {
+    const code = builder.code(at);
+    if (leetDigits.has(code)) digitSeen = true;
+    else if (digitSeen && isLatinLower(code)) return true;
   }
   return false;
 }
@@ -139,7 +148,8 @@ function startsDomain(builder: TextViewBuilder, at: number): boolean {
  * Folds look-alike letters and leetspeak inside each word, only where that is safe: look-alikes
  * in words that mix them with Latin letters, or in words made of look-alikes alone that stand
  * next to a Latin word (so ordinary Cyrillic or Greek text is left alone); leet digits only in
- * words with letters (numbers stay numbers); leet symbols only between two letters.
+ * words where a digit precedes a letter (numbers and names like "base64" stay); leet symbols
+ * only between two letters.
  */
 function foldWords(builder: TextViewBuilder): void {
   const words = collectWords(builder);
@@ -159,9 +169,11 @@ function foldWords(builder: TextViewBuilder): void {
       }
     }
     if (word.leet === 0 || latin === 0) continue;
-    for (let at = word.start; at < word.end; at++) {
-      const digit = leetDigits.get(builder.code(at));
-      if (digit !== undefined) builder.setCode(at, digit);
+    if (hasDisguisingDigit(builder, word)) {
+      for (let at = word.start; at < word.end; at++) {
+        const digit = leetDigits.get(builder.code(at));
+        if (digit !== undefined) builder.setCode(at, digit);
+      }
     }
     // A run of leet symbols ("p@$$word") folds when letters stand on both sides of it.
     let at = word.start + 1;
@@ -173,7 +185,7 @@ function foldWords(builder: TextViewBuilder): void {
       let end = at;
       while (end < word.end && leetSymbols.has(builder.code(end))) end++;
       const flanked = isLatinLower(builder.code(at - 1)) && end < word.end && isLatinLower(builder.code(end));
-      if (flanked && !(builder.code(at) === 64 && startsDomain(builder, at))) {
+      if (flanked && !(builder.code(at) === 64 && endsAtDot(builder, word))) {
         for (let symbol = at; symbol < end; symbol++) builder.setCode(symbol, leetSymbols.get(builder.code(symbol)) as number);
       }
       at = end;

@@ -1,8 +1,8 @@
 import type { Span } from '../core/finding.js';
 import { cleanText } from './clean-text.js';
-import { findEncodedSegments, type Encoding } from './decode-segments.js';
+import { findEncodedSegments } from './decode-segments.js';
 import { foldText } from './fold-text.js';
-import type { TextView } from './text-view.js';
+import { TextView } from './text-view.js';
 
 /** Decoding goes this deep (base64 inside rot13 inside hex…) and no further. */
 const maxDecodeDepth = 2;
@@ -14,6 +14,8 @@ export interface DecodedSegment {
   span: Span;
   text: NormalizedText;
 }
+
+export type ViewName = 'original' | 'clean' | 'folded';
 
 /** One text to match against, with the way back to the original's offsets. */
 export class ScanTarget {
@@ -38,6 +40,11 @@ export class ScanTarget {
   }
 }
 
+export interface NormalizeOptions {
+  /** Readable encoded payloads decoded per text (nested ones count in their own text). Default 64. */
+  maxEncodedSegments?: number;
+}
+
 /**
  * A text prepared for detectors, computed lazily so a detector pays only for the views it uses:
  * `clean` (NFKC, invisibles removed; case and spacing kept), `folded` (clean plus lower case,
@@ -46,13 +53,16 @@ export class ScanTarget {
 export class NormalizedText {
   readonly original: string;
   readonly #depth: number;
+  readonly #maxSegments: number;
   #clean: TextView | undefined;
   #folded: TextView | undefined;
   #decoded: readonly DecodedSegment[] | undefined;
+  #overflowed = false;
 
-  constructor(original: string, depth = 0) {
+  constructor(original: string, options: NormalizeOptions & { depth?: number } = {}) {
     this.original = original;
-    this.#depth = depth;
+    this.#depth = options.depth ?? 0;
+    this.#maxSegments = options.maxEncodedSegments ?? 64;
   }
 
   get clean(): TextView {
@@ -69,22 +79,29 @@ export class NormalizedText {
     const segments: DecodedSegment[] = [];
     if (this.#depth < maxDecodeDepth) {
       const clean = this.clean;
-      for (const found of findEncodedSegments(clean.text)) {
-        const span = clean.span(found.start, found.end);
-        const text = new NormalizedText(found.decoded, this.#depth + 1);
-        segments.push({ encoding: found.encoding, span, text });
-        for (const inner of text.decoded) segments.push({ encoding: `${found.encoding}>${inner.encoding}`, span, text: inner.text });
+      const found = findEncodedSegments(clean.text, this.#maxSegments);
+      this.#overflowed = found.overflowed;
+      for (const segment of found.segments) {
+        const span = clean.span(segment.start, segment.end);
+        const text = new NormalizedText(segment.decoded, { depth: this.#depth + 1, maxEncodedSegments: this.#maxSegments });
+        segments.push({ encoding: segment.encoding, span, text });
+        for (const inner of text.decoded) segments.push({ encoding: `${segment.encoding}>${inner.encoding}`, span, text: inner.text });
+        if (text.decodeOverflowed) this.#overflowed = true;
       }
     }
     return (this.#decoded = segments);
   }
 
+  /** True when decoding stopped at the limit, here or in a nested payload: some payloads went unscanned. False until `decoded` is read. */
+  get decodeOverflowed(): boolean {
+    return this.#overflowed;
+  }
+
   /** The chosen view of this text followed by the same view of every decoded payload. */
-  targets(view: 'clean' | 'folded'): ScanTarget[] {
-    const targets = [new ScanTarget(this[view])];
-    for (const segment of this.decoded) targets.push(new ScanTarget(segment.text[view], segment));
+  targets(view: ViewName): ScanTarget[] {
+    const pick = (text: NormalizedText): TextView => (view === 'original' ? TextView.identity(text.original) : text[view]);
+    const targets = [new ScanTarget(pick(this))];
+    for (const segment of this.decoded) targets.push(new ScanTarget(pick(segment.text), segment));
     return targets;
   }
 }
-
-export type { Encoding };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { covered, runDetector } from '../test-support/run-detector.js';
-import { customRulesDetector } from './custom-rules-detector.js';
+import { customRulesDetector, maxMatchesPerPattern } from './custom-rules-detector.js';
 
 function rules(...list: unknown[]) {
   return { rules: list };
@@ -41,6 +41,16 @@ describe('custom_rules: patterns', () => {
     expect(covered(text, await runDetector(customRulesDetector, text, { config }))).toEqual(['PRJ-5678']);
   });
 
+  it('bounds the cost of patterns that rescan ahead for every match, and says when it stopped', async () => {
+    const text = 'a'.repeat(40_000);
+    const started = performance.now();
+    const hits = await runDetector(customRulesDetector, text, { config: rules({ id: 'rescan', patterns: ['a+b|a', '\\w+@x|\\w'] }) });
+    // Without the cap this takes minutes; the bound only turns a hang into a failure.
+    expect(performance.now() - started).toBeLessThan(15_000);
+    expect(hits).toHaveLength(2 * maxMatchesPerPattern);
+    expect(hits.filter((hit) => hit.evidence.capped === true)).toHaveLength(2);
+  });
+
   it('runs a catastrophic-backtracking pattern in linear time', async () => {
     const text = `${'a'.repeat(30_000)}!`;
     const config = rules({ id: 'redos', patterns: ['(a+)+$', '(a|aa)+b', '(.*a){12}b'] });
@@ -50,9 +60,10 @@ describe('custom_rules: patterns', () => {
     expect(performance.now() - started).toBeLessThan(15_000);
   });
 
-  it('terminates on patterns that match the empty string', async () => {
-    const hits = await runDetector(customRulesDetector, 'abc', { config: rules({ id: 'empty', patterns: ['x*'] }) });
-    expect(hits.every((hit) => hit.spans[0]?.start === hit.spans[0]?.end)).toBe(true);
+  it('skips zero-width matches, which cover nothing', async () => {
+    const text = 'one two';
+    const hits = await runDetector(customRulesDetector, text, { config: rules({ id: 'edges', patterns: ['\\b', 'two'] }) });
+    expect(covered(text, hits)).toEqual(['two']);
   });
 });
 
@@ -69,8 +80,13 @@ describe('custom_rules: configuration errors are load errors', () => {
   });
 
   it('rejects patterns whose compiled program is too large', () => {
-    expect(issues(rules({ id: 'a', patterns: ['(?:abcdefghij){0,900}'] }))[0]).toMatch(/too complex \(program size \d+ > 5000\)/);
+    expect(issues(rules({ id: 'a', patterns: ['(?:abcdefghij){1,900}'] }))[0]).toMatch(/too complex \(program size \d+ > 5000\)/);
     expect(issues(rules({ id: 'a', patterns: ['(?:a{1,1000}){1,1000}'] }))[0]).toMatch(/too large/);
+  });
+
+  it('rejects patterns that match the empty string: they would match everywhere', () => {
+    expect(issues(rules({ id: 'a', patterns: ['x*'] }))[0]).toMatch(/^rules\.0\.patterns\.0: pattern matches the empty string/);
+    expect(issues(rules({ id: 'a', patterns: ['a|'] }))[0]).toMatch(/matches the empty string/);
   });
 
   it('rejects empty rules, empty patterns, duplicate ids and unknown fields', () => {
@@ -79,5 +95,7 @@ describe('custom_rules: configuration errors are load errors', () => {
     expect(issues(rules({ id: 'a', keywords: ['x'] }, { id: 'a', keywords: ['y'] }))[0]).toMatch(/^rules\.1\.id: duplicate rule id "a"/);
     expect(issues(rules({ id: 'a', keywords: ['x'], regex: 'y' }))[0]).toMatch(/regex/);
     expect(issues(rules({ id: 'Bad Id', keywords: ['x'] }))[0]).toMatch(/^rules\.0\.id/);
+    expect(issues(rules({ id: '2fa', keywords: ['x'] }))[0]).toMatch(/^rules\.0\.id: start with a lower-case letter/);
+    expect(issues(rules({ id: 'a', keywords: ['x'], label: '9LIVES' }))[0]).toMatch(/^rules\.0\.label/);
   });
 });

@@ -1,11 +1,16 @@
 import { RE2JS } from 're2js';
 import { z } from 'zod';
-import { severities, type DetectorHit } from '../../core/finding.js';
+import { severities, type DetectorHit, type Evidence } from '../../core/finding.js';
 import { NormalizedText } from '../../text/normalized-text.js';
 import { defineDetector } from '../define-detector.js';
 
 /** Larger compiled programs are refused: they cost memory and time on every request. */
 const maxProgramSize = 5000;
+/**
+ * Matches reported per pattern per text. Each search is linear, but finding all matches of a
+ * pattern like `a+b|a` rescans ahead for every match; the cap keeps the total linear.
+ */
+export const maxMatchesPerPattern = 64;
 
 /**
  * A user-supplied regular expression, compiled with RE2JS (a port of RE2): matching time is
@@ -15,6 +20,10 @@ const maxProgramSize = 5000;
 const linearPattern = z.string().min(1, 'a pattern cannot be empty').transform((source, context) => {
   try {
     const sensitive = RE2JS.compile(source);
+    if (sensitive.matcher('').find()) {
+      context.addIssue({ code: 'custom', message: 'pattern matches the empty string, so it would match everywhere' });
+      return z.NEVER;
+    }
     if (sensitive.programSize() > maxProgramSize) {
       context.addIssue({ code: 'custom', message: `pattern is too complex (program size ${sensitive.programSize()} > ${maxProgramSize})` });
       return z.NEVER;
@@ -29,7 +38,7 @@ const linearPattern = z.string().min(1, 'a pattern cannot be empty').transform((
 
 const ruleSchema = z
   .object({
-    id: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'use lower-case letters, digits, "_" and "-"'),
+    id: z.string().regex(/^[a-z][a-z0-9_-]*$/, 'start with a lower-case letter; then letters, digits, "_" and "-"'),
     /** Dotted category for policy rules to match; defaults to `custom.<id>`. */
     category: z.string().regex(/^[a-z0-9_]+(?:\.[a-z0-9_]+)*$/, 'use dotted lower-case words, e.g. "confidential.codename"').optional(),
     /** Matched on the folded view: case, spacing, look-alikes and leetspeak do not evade them. */
@@ -40,7 +49,7 @@ const ruleSchema = z
     case_sensitive: z.boolean().default(false),
     score: z.number().min(0).max(1).default(0.9),
     severity: z.enum(severities).default('medium'),
-    label: z.string().regex(/^[A-Z0-9_]+$/, 'use upper-case letters, digits and "_"').optional(),
+    label: z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'start with an upper-case letter; then upper-case letters, digits and "_"').optional(),
   })
   .strict()
   .refine((rule) => rule.keywords.length + rule.patterns.length > 0, { message: 'a rule needs at least one keyword or pattern' });
@@ -108,19 +117,19 @@ export const customRulesDetector = defineDetector({
       }
       rule.patterns.forEach((pattern, index) => {
         const compiled = rule.case_sensitive ? pattern.sensitive : pattern.insensitive;
-        const targets =
-          rule.patterns_on === 'original'
-            ? [{ text: input.text.original, span: (start: number, end: number) => ({ start, end }), encoding: undefined }]
-            : input.text.targets(rule.patterns_on);
-        for (const target of targets) {
+        for (const target of input.text.targets(rule.patterns_on)) {
           const matcher = compiled.matcher(target.text);
-          while (matcher.find()) {
+          let matches = 0;
+          while (matches < maxMatchesPerPattern && matcher.find()) {
             const start = matcher.start();
             const end = matcher.end();
-            const hit: DetectorHit = { ...base, spans: [target.span(start, end)], evidence: { rule: rule.id, kind: 'pattern', pattern: index } };
+            if (end === start) continue; // a zero-width match (e.g. only \b) covers nothing
+            matches++;
+            const capped = matches === maxMatchesPerPattern;
+            const evidence: Evidence = capped ? { rule: rule.id, kind: 'pattern', pattern: index, capped } : { rule: rule.id, kind: 'pattern', pattern: index };
+            const hit: DetectorHit = { ...base, spans: [target.span(start, end)], evidence };
             if (target.encoding !== undefined) hit.encoding = target.encoding;
             hits.push(hit);
-            if (end === start && end >= target.text.length) break;
           }
         }
       });

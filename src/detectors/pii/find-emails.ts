@@ -1,8 +1,14 @@
 import type { PiiCandidate } from './pii-candidate.js';
 
+/** Letters beyond ASCII, for internationalised addresses (RFC 6531); punctuation and spaces excluded. */
+function isWideLetter(code: number): boolean {
+  return code >= 0xc0 && !(code >= 0x2000 && code <= 0x206f) && !(code >= 0x3000 && code <= 0x303f) && code !== 0xfeff;
+}
+
 function isLocalCode(code: number): boolean {
   // A-Z a-z 0-9 . _ % + -
   return (
+    isWideLetter(code) ||
     (code >= 48 && code <= 57) ||
     (code >= 65 && code <= 90) ||
     (code >= 97 && code <= 122) ||
@@ -15,10 +21,10 @@ function isLocalCode(code: number): boolean {
 }
 
 function isDomainCode(code: number): boolean {
-  return (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 46 || code === 45;
+  return (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 46 || code === 45 || isWideLetter(code);
 }
 
-const topLevelDomain = /\.[A-Za-z]{2,24}$/;
+const topLevelDomain = /\.\p{L}{2,24}$/u;
 
 /**
  * E-mail addresses, found by expanding around each '@' rather than by a regular expression, so

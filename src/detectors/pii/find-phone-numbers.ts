@@ -20,6 +20,15 @@ const phoneContext: ContextWords = {
   ],
 };
 
+/** Candidates checked against libphonenumber per text; beyond this they are scored by shape alone. */
+const maxValidations = 256;
+
+/** Mostly single digits ("1 1 1 1 1 1 1") is a list of numbers, not a phone number. */
+function looksGrouped(candidate: string): boolean {
+  const groups = candidate.split(/[ \t()./-]+/).filter((group) => group !== '');
+  return groups.filter((group) => group.length === 1).length * 2 <= groups.length;
+}
+
 /**
  * Phone numbers, scored with libphonenumber's full metadata: an international number (+ or 00)
  * valid for its country scores high, one that is only possible (right length, unassigned
@@ -28,8 +37,10 @@ const phoneContext: ContextWords = {
  */
 export function findPhoneNumbers(text: string, regions: readonly CountryCode[]): PiiCandidate[] {
   const found: PiiCandidate[] = [];
+  let validations = 0;
   for (const match of text.matchAll(candidatePattern)) {
     const candidate = match[0];
+    if (!looksGrouped(candidate)) continue;
     const number = candidate.replace(extensionPattern, '');
     const digits = number.replace(/\D/g, '');
     if (digits.length < 7 || digits.length > 15) continue;
@@ -42,14 +53,16 @@ export function findPhoneNumbers(text: string, regions: readonly CountryCode[]):
     const formatted = /[ \t()./-]/.test(number);
     let score: number;
     let region: string | undefined;
-    if (international) {
+    const validate = validations++ < maxValidations;
+    if (international && !validate) score = 0.35;
+    else if (international) {
       const parsed = parsePhoneNumberFromString(dialled.startsWith('00') ? `+${dialled.slice(2)}` : dialled);
       if (parsed === undefined || !parsed.isPossible()) continue;
       // A possible but invalid number (an unassigned range) still looks like a phone; it needs context.
       score = parsed.isValid() ? 0.9 : 0.4;
       region = parsed.country;
     } else {
-      for (const candidateRegion of regions) {
+      for (const candidateRegion of validate ? regions : []) {
         const parsed = parsePhoneNumberFromString(dialled, candidateRegion);
         if (parsed?.isValid()) {
           region = candidateRegion;

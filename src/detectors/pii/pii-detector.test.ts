@@ -22,6 +22,10 @@ describe('pii: e-mail addresses', () => {
     expect(await found('a@example.org,b_c@example.net', 'pii.email')).toEqual(['a@example.org', 'b_c@example.net']);
   });
 
+  it('finds internationalised addresses', async () => {
+    expect(await found('écrire à josé@exámple.com ou 用户@例子.广告', 'pii.email')).toEqual(['josé@exámple.com', '用户@例子.广告']);
+  });
+
   it('ignores handles, hosts without a top-level domain and stray at-signs', async () => {
     expect(await found('ping @alice or user@localhost, meet @ 5pm, x@y.z', 'pii.email')).toEqual([]);
   });
@@ -52,6 +56,10 @@ describe('pii: phone numbers', () => {
   it('lowers the score of numbers labelled as something else', async () => {
     expect(await scoreOf('call me on (415) 555-2671', 'pii.phone')).toBeGreaterThan(await scoreOf('invoice total (415) 555-2671', 'pii.phone'));
     expect(await found('order 4155552671 shipped', 'pii.phone')).toEqual([]);
+  });
+
+  it('does not read a list of single digits as phone numbers (and stays fast on it)', async () => {
+    expect(await found(`call ${'1 '.repeat(20_000)}`, 'pii.phone')).toEqual([]);
   });
 
   it('rejects regions libphonenumber does not know when the policy loads', () => {
@@ -108,6 +116,10 @@ describe('pii: US social security numbers', () => {
   it('finds formatted SSNs and, with context, bare ones', async () => {
     expect(await found('SSN: 219-45-6789', 'pii.us_ssn')).toEqual(['219-45-6789']);
     expect(await found('social security number 219456789', 'pii.us_ssn')).toEqual(['219456789']);
+  });
+
+  it('reads Unicode hyphens as hyphens', async () => {
+    expect(await found('SSN: 219\u201145\u20116789', 'pii.us_ssn')).toEqual(['219\u201145\u20116789']);
   });
 
   it('rejects numbers the SSA never issues', async () => {

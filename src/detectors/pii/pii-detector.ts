@@ -2,6 +2,7 @@ import { isSupportedCountry, type CountryCode } from 'libphonenumber-js/max';
 import { z } from 'zod';
 import type { DetectorHit, Severity } from '../../core/finding.js';
 import { defineDetector } from '../define-detector.js';
+import { resolveOverlappingHits } from '../resolve-overlapping-hits.js';
 import { findEmails } from './find-emails.js';
 import { findIbans } from './find-ibans.js';
 import { findIpAddresses } from './find-ip-addresses.js';
@@ -46,24 +47,7 @@ function findCandidates(text: string, config: PiiConfig): PiiCandidate[] {
     if (wanted.has('phone')) candidates.push(...findPhoneNumbers(text, config.phone_regions as CountryCode[]));
     if (wanted.has('ip_address')) candidates.push(...findIpAddresses(text));
   }
-  return resolveOverlaps(candidates.filter((candidate) => candidate.score >= config.min_score));
-}
-
-/** Where two candidates overlap (a card number that also parses as a phone), the stronger one wins. */
-function resolveOverlaps(candidates: PiiCandidate[]): PiiCandidate[] {
-  if (candidates.length < 2) return candidates;
-  candidates.sort((a, b) => a.start - b.start || b.end - a.end);
-  const kept: PiiCandidate[] = [];
-  for (const candidate of candidates) {
-    const last = kept[kept.length - 1];
-    if (last === undefined || candidate.start >= last.end) {
-      kept.push(candidate);
-      continue;
-    }
-    const stronger = candidate.score > last.score || (candidate.score === last.score && candidate.end - candidate.start > last.end - last.start);
-    if (stronger) kept[kept.length - 1] = candidate;
-  }
-  return kept;
+  return candidates.filter((candidate) => candidate.score >= config.min_score);
 }
 
 export const piiDetector = defineDetector({
@@ -75,6 +59,7 @@ export const piiDetector = defineDetector({
   run(input, config) {
     const hits: DetectorHit[] = [];
     for (const target of input.text.targets('clean')) {
+      const targetHits: DetectorHit[] = [];
       for (const candidate of findCandidates(target.text, config)) {
         const traits = entityTraits[candidate.entity];
         const hit: DetectorHit = {
@@ -86,8 +71,9 @@ export const piiDetector = defineDetector({
           label: traits.label,
         };
         if (target.encoding !== undefined) hit.encoding = target.encoding;
-        hits.push(hit);
+        targetHits.push(hit);
       }
+      hits.push(...resolveOverlappingHits(targetHits));
     }
     return hits;
   },

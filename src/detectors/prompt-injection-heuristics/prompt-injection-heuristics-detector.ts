@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { DetectorHit, Severity, Span } from '../../core/finding.js';
+import { mergeSpans } from '../../core/span.js';
 import { defineDetector } from '../define-detector.js';
 import { families, heuristicPatterns, type Family, type HeuristicPattern } from './pattern-families.js';
 
@@ -59,18 +60,6 @@ interface FamilyEvidence {
   weights: Map<string, number>;
   spans: Span[];
   encoding?: string;
-}
-
-/** Sorted, with overlapping or touching spans joined, so one phrase is reported once. */
-function mergeSpans(spans: Span[]): Span[] {
-  spans.sort((a, b) => a.start - b.start);
-  const merged: Span[] = [];
-  for (const span of spans) {
-    const last = merged[merged.length - 1];
-    if (last !== undefined && span.start <= last.end) last.end = Math.max(last.end, span.end);
-    else merged.push({ ...span });
-  }
-  return merged;
 }
 
 function combined(weights: Iterable<number>): number {

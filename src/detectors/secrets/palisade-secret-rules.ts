@@ -40,8 +40,9 @@ const patternRules: readonly PatternRule[] = [
 
 const assignment =
   /(?<![A-Za-z0-9])(?:password|passwd|pwd|passphrase|secret|token|api[_-]?key|apikey|access[_-]?key|auth[_-]?token|client[_-]?secret|private[_-]?key|credentials?)\b["']?[ \t]{0,3}(?:[:=]|=>|:=|\bis\b)[ \t]{0,3}["']?([^\s"'`,;]{8,200})/gi;
+/** Values that stand for a credential without being one: masks, template variables, "your-api-key". */
 const placeholder =
-  /^(?:x+|\*+|\.+|-+|<[^>]*>|\$\{[^}]*\}|\{\{[^}]*\}\}|%[a-z_]+%|(?:your|my|the)[_-]?\w*|changeme|example\w*|placeholder|redacted|null|none|true|false|undefined|required|optional|string|secret|password)$/i;
+  /^(?:x+|\*+|\.+|-+|<[^>]*>|\$\{[^}]*\}|\{\{[^}]*\}\}|%[a-z_]+%|\$[A-Z_][A-Z0-9_]*|(?:your|my|the|an?)[_-]?(?:api[_-]?|access[_-]?|secret[_-]?|auth[_-]?|app[_-]?)?(?:key|token|secret|password|pass|pwd|credentials?)(?:[_-]?here)?|change[_-]?me|example|placeholder|redacted|dummy|sample|null|none|true|false|undefined|required|optional|string|secret|password)$/i;
 
 /** Generic credential assignments: a key-like name, then a value that is long and random enough. */
 function findAssignments(text: string): SecretMatch[] {

@@ -8,7 +8,7 @@ import type { SecretLintCoreConfigRule } from '@secretlint/types';
  * is gated by a cheap pattern that every one of its matches must contain: secretlint runs only
  * the rules whose gate matched, and only on texts that look like they hold a credential.
  *
- * `rule-preset.test.ts` fails when an upgrade brings a preset rule this table does not know.
+ * A test in `secrets-detector.test.ts` fails when an upgrade brings a preset rule this table does not know.
  */
 export const secretlintGates: Readonly<Record<string, RegExp>> = {
   '@secretlint/secretlint-rule-aws': /(?:A3T[A-Z0-9]|AKIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|ASIA)[A-Z0-9]{16}|secret_?access_?key|account_?id/i,

@@ -52,8 +52,7 @@ describe('secrets: provider credentials', () => {
       const hit = hits.find((candidate) => candidate.category === `secret.${rule}`);
       expect(hit, JSON.stringify(hits.map((candidate) => candidate.category))).toBeDefined();
       expect(hit?.score).toBeGreaterThanOrEqual(0.8);
-      const span = hit?.spans[0];
-      expect(span && secret.includes(text.slice(span.start, span.end))).toBe(true);
+      expect(covered(text, hit === undefined ? [] : [hit])).toEqual([secret]);
     });
   }
 
@@ -92,11 +91,27 @@ describe('secrets: generic credential assignments', () => {
     expect(hits.every((hit) => hit.category === 'secret.generic-credential')).toBe(true);
   });
 
+  it('covers the whole credential when two rules match overlapping parts of it', async () => {
+    const stripe = `sk_live_${fake(alnum, 24)}`;
+    for (const value of [`abc123XYZ:${stripe}`, `${stripe}!!Zq8Lm2`]) {
+      const text = `token=${value} end`;
+      expect(covered(text, await runDetector(secretsDetector, text))).toEqual([value]);
+    }
+  });
+
+  it('flags random values even when they start like a placeholder word', async () => {
+    for (const text of ['password = myZq8Lm2vR9tK4pWx7', 'api_key: theZq8Lm2vR9tK4pWx7', 'secret=exampleZq8Lm2vR9tK4']) {
+      expect((await runDetector(secretsDetector, text)).map((hit) => hit.category), text).toEqual(['secret.generic-credential']);
+    }
+  });
+
   it('ignores placeholders, ordinary words and prose about passwords', async () => {
     const text = [
       'password: changeme',
       'token = <your-token-here>',
       'API_KEY=${API_KEY}',
+      'api_key = your_api_key_here',
+      'password=$DB_PASSWORD',
       'The password is required for every login attempt.',
       'secret: xxxxxxxxxxxx',
       'the secret of a good sauce is patience',

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { DetectorHit } from '../../core/finding.js';
 import type { ScanTarget } from '../../text/normalized-text.js';
 import { defineDetector } from '../define-detector.js';
+import { resolveOverlappingHits } from '../resolve-overlapping-hits.js';
 import { findPalisadeSecrets, type SecretMatch } from './palisade-secret-rules.js';
 import { gatedSecretlintRules, runSecretlint } from './secretlint-rules.js';
 
@@ -12,7 +13,7 @@ const configSchema = z
   })
   .strict();
 
-function toHit(target: ScanTarget, match: SecretMatch, source: 'secretlint' | 'palisade'): DetectorHit {
+function toHit({ target, match, source }: { target: ScanTarget; match: SecretMatch; source: 'secretlint' | 'palisade' }): DetectorHit {
   const generic = match.rule === 'generic-credential';
   const hit: DetectorHit = {
     category: `secret.${match.rule}`,
@@ -26,20 +27,6 @@ function toHit(target: ScanTarget, match: SecretMatch, source: 'secretlint' | 'p
   return hit;
 }
 
-/** Overlapping matches of one secret by two rules (a JWT inside a `token=` assignment) count once. */
-function withoutOverlaps(hits: DetectorHit[]): DetectorHit[] {
-  hits.sort((a, b) => (a.spans[0]?.start ?? 0) - (b.spans[0]?.start ?? 0) || b.score - a.score);
-  const kept: DetectorHit[] = [];
-  for (const hit of hits) {
-    const last = kept[kept.length - 1];
-    const span = hit.spans[0];
-    const lastSpan = last?.spans[0];
-    if (last === undefined || span === undefined || lastSpan === undefined || span.start >= lastSpan.end) kept.push(hit);
-    else if (hit.score > last.score) kept[kept.length - 1] = hit;
-  }
-  return kept;
-}
-
 export const secretsDetector = defineDetector({
   id: 'secrets',
   description:
@@ -51,18 +38,18 @@ export const secretsDetector = defineDetector({
     const pending: Promise<void>[] = [];
     for (const target of input.text.targets('clean')) {
       for (const match of findPalisadeSecrets(target.text)) {
-        if (match.rule !== 'generic-credential' || config.generic_assignments) hits.push(toHit(target, match, 'palisade'));
+        if (match.rule !== 'generic-credential' || config.generic_assignments) hits.push(toHit({ target, match, source: 'palisade' }));
       }
       const rules = gatedSecretlintRules(target.text);
       if (rules.length > 0) {
         pending.push(
           runSecretlint(target.text, rules).then((matches) => {
-            for (const match of matches) hits.push(toHit(target, { ...match, score: 0.99 }, 'secretlint'));
+            for (const match of matches) hits.push(toHit({ target, match: { ...match, score: 0.99 }, source: 'secretlint' }));
           }),
         );
       }
     }
-    if (pending.length === 0) return withoutOverlaps(hits);
-    return Promise.all(pending).then(() => withoutOverlaps(hits));
+    if (pending.length === 0) return resolveOverlappingHits(hits);
+    return Promise.all(pending).then(() => resolveOverlappingHits(hits));
   },
 });

@@ -1,13 +1,11 @@
-import type { Unmasker } from '../core/decision.js';
-
-const placeholderPattern = /<([A-Z][A-Z0-9_]*)_(\d+)>/g;
+const placeholderPattern = /<([A-Z0-9_]+)_(\d+)>/g;
 
 /**
  * The per-request memory of `mask`: each distinct value gets a numbered placeholder
  * (`<EMAIL_1>`), the same value the same placeholder, and `unmask` restores them in a later
  * text such as the model's answer. It serialises to a count, so raw values never reach a log.
  */
-export class MaskVault implements Unmasker {
+export class MaskVault {
   readonly #placeholders = new Map<string, string>();
   readonly #values = new Map<string, string>();
   readonly #counters = new Map<string, number>();

@@ -35,7 +35,7 @@ export default tseslint.config(
   layer(['src/policy/**'], ['**/pipeline/**', '**/cli/**'], 'policy must not depend on the pipeline or the CLI.'),
   layer(['src/pipeline/**'], ['**/cli/**'], 'the pipeline must not depend on the CLI.'),
   {
-    files: ['src/config/**', 'bench/**', 'scripts/**', '**/*.test.ts', '**/test-support/**'],
+    files: ['src/config/**', 'bench/**', 'training/**', '**/*.test.ts', '**/test-support/**'],
     rules: { 'no-restricted-syntax': 'off' },
   },
 );

@@ -11,7 +11,7 @@ import { promptInjectionHeuristicsDetector } from '../src/detectors/prompt-injec
 import { secretsDetector } from '../src/detectors/secrets/secrets-detector.js';
 import type { Detector } from '../src/detectors/define-detector.js';
 import { machineLine, writeSection } from './benchmarks-file.js';
-import { readRows, splitArgument, type Row } from './datasets.js';
+import { readRows, splitArgument, type Row } from '../training/datasets.js';
 
 const split = splitArgument(process.argv);
 const policyThreshold = 0.5;

@@ -150,14 +150,17 @@ describe('palisade scan --jsonl', () => {
     expect(result.code).toBe(0);
     const output = parsed(result.stdout);
     expect(output).toHaveLength(lines.length);
-    expect(output[0]).toEqual({ action: 'allow', categories: [], scores: { pii: 0, secrets: 0, prompt_injection_heuristics: 0, custom_rules: 0 }, findings: [], ms: expect.any(Number) });
+    expect(output[0]).toEqual({ action: 'allow', categories: [], scores: expect.any(Object), findings: [], ms: expect.any(Number) });
+    // Every detector that ran has a score; with no findings each is 0.
+    expect(Object.keys(output[0]?.scores as object)).toEqual(expect.arrayContaining(['pii', 'secrets', 'prompt_injection_heuristics', 'custom_rules', 'prompt_injection_classifier']));
+    expect(Object.values(output[0]?.scores as object).every((score) => score === 0)).toBe(true);
     expect(output.slice(1, 5)).toEqual([
       { error: 'line 2: empty line' },
       { error: expect.stringMatching(/^line 3: invalid JSON/) },
       { error: 'line 4: "text" must be a string, got number' },
       { error: 'line 5: expected a JSON object' },
     ]);
-    expect(output[5]).toMatchObject({ action: 'block', categories: ['prompt_injection.instruction_override'], scores: { prompt_injection_heuristics: 0.92 } });
+    expect(output[5]).toMatchObject({ action: 'block', categories: expect.arrayContaining(['prompt_injection.instruction_override']), scores: { prompt_injection_heuristics: 0.92 } });
     expect(output[6]).toMatchObject({ action: 'mask', categories: ['pii.email'], findings: [{ detector: 'pii', category: 'pii.email', spans: [{ start: 5, end: 21 }] }] });
   });
 

@@ -1,3 +1,10 @@
+import {
+  harmfulRequestClassifier,
+  indirectInjectionClassifier,
+  jailbreakClassifier,
+  promptInjectionClassifier,
+  toxicityClassifier,
+} from './classifiers/classifier-detectors.js';
 import { customRulesDetector } from './custom-rules/custom-rules-detector.js';
 import type { Detector } from './define-detector.js';
 import { piiDetector } from './pii/pii-detector.js';
@@ -5,4 +12,14 @@ import { promptInjectionHeuristicsDetector } from './prompt-injection-heuristics
 import { secretsDetector } from './secrets/secrets-detector.js';
 
 /** Every detector Palisade ships, in one explicit list. Nothing registers itself by being imported. */
-export const builtinDetectors: readonly Detector[] = [piiDetector, secretsDetector, promptInjectionHeuristicsDetector, customRulesDetector];
+export const builtinDetectors: readonly Detector[] = [
+  piiDetector,
+  secretsDetector,
+  promptInjectionHeuristicsDetector,
+  customRulesDetector,
+  promptInjectionClassifier,
+  jailbreakClassifier,
+  harmfulRequestClassifier,
+  toxicityClassifier,
+  indirectInjectionClassifier,
+];

@@ -28,7 +28,17 @@ describe('parsePolicy: valid policies', () => {
   it('loads the shipped default policy', async () => {
     const policy = await loadDefaultPolicy(registry);
     expect(policy.name).toBe('palisade-default');
-    expect(policy.detectors.map((configured) => configured.detector.id)).toEqual(['pii', 'secrets', 'prompt_injection_heuristics', 'custom_rules']);
+    expect(policy.detectors.map((configured) => configured.detector.id)).toEqual([
+      'pii',
+      'secrets',
+      'prompt_injection_heuristics',
+      'custom_rules',
+      'prompt_injection_classifier',
+      'jailbreak_classifier',
+      'harmful_request_classifier',
+      'toxicity_classifier',
+      'indirect_injection_classifier',
+    ]);
     expect(policy.core.map((rule) => rule.id)).toEqual(['secrets-never-pass']);
     expect(policy.hash).toMatch(/^[0-9a-f]{64}$/);
   });

@@ -58,6 +58,7 @@ export class NormalizedText {
   #folded: TextView | undefined;
   #decoded: readonly DecodedSegment[] | undefined;
   #overflowed = false;
+  readonly #memo = new Map<string, unknown>();
 
   constructor(original: string, options: NormalizeOptions & { depth?: number } = {}) {
     this.original = original;
@@ -95,6 +96,17 @@ export class NormalizedText {
   /** True when decoding stopped at the limit, here or in a nested payload: some payloads went unscanned. False until `decoded` is read. */
   get decodeOverflowed(): boolean {
     return this.#overflowed;
+  }
+
+  /**
+   * Something derived from this text, computed once per text and shared by every detector of
+   * the check (e.g. the classifiers' feature vector). The key names what is computed.
+   */
+  memo<T>(key: string, compute: () => T): T {
+    if (this.#memo.has(key)) return this.#memo.get(key) as T;
+    const value = compute();
+    this.#memo.set(key, value);
+    return value;
   }
 
   /** The chosen view of this text followed by the same view of every decoded payload. */

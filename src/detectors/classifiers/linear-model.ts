@@ -1,0 +1,117 @@
+import { PalisadeError } from '../../core/errors.js';
+import { featureSpace, type SparseVector } from './hashed-features.js';
+
+const magic = 'PLSDMDL1';
+
+/** What a model file says about itself; the card next to it (`models/<task>.md`) explains it for people. */
+export interface ModelHeader {
+  format: 1;
+  task: string;
+  /** The feature space it was trained on; it must be the one this code computes. */
+  space: { name: string; bits: number };
+  /** One class for a binary model (logistic); several for a category model (softmax). */
+  classes: string[];
+  /** Each class's weight table has 2^classBits entries; feature indices are folded into it by masking. */
+  classBits: number;
+  bias: number[];
+  /** int8 weight × scale = weight. */
+  scale: number[];
+  /** Binary models: Platt scaling of the raw score into a calibrated probability. */
+  calibration?: { a: number; b: number };
+  /** Binary models: the calibrated probability with at most 1 % false positives on held-out benign text (risk score 0.5). */
+  threshold?: number;
+  /** Binary models: the probability with at most 0.1 % false positives (risk score 0.8). */
+  strictThreshold?: number;
+  /** Score text in chunks (sentences, lines) and report the most suspicious one. */
+  chunked?: boolean;
+}
+
+function invalid(message: string): never {
+  throw new PalisadeError('invalid_config', `model file: ${message}`);
+}
+
+/**
+ * A linear classifier over the hashed feature space, with int8 weights. Binary models give a
+ * calibrated probability; category models a probability per class.
+ */
+export class LinearModel {
+  readonly header: ModelHeader;
+  readonly #weights: Int8Array[];
+  readonly #mask: number;
+
+  constructor(header: ModelHeader, weights: Int8Array[]) {
+    if (header.space.name !== featureSpace.name || header.space.bits !== featureSpace.bits) {
+      invalid(`trained on feature space ${header.space.name}/${header.space.bits}, this build computes ${featureSpace.name}/${featureSpace.bits}`);
+    }
+    if (header.classBits > header.space.bits) invalid('classBits larger than the feature space');
+    if (weights.length !== header.classes.length || weights.some((table) => table.length !== 1 << header.classBits)) invalid('weight tables do not match the header');
+    this.header = header;
+    this.#weights = weights;
+    this.#mask = (1 << header.classBits) - 1;
+  }
+
+  /** Raw linear score of each class. */
+  logits(vector: SparseVector): number[] {
+    return this.#weights.map((table, index) => {
+      let sum = 0;
+      for (let at = 0; at < vector.indices.length; at++) sum += (table[(vector.indices[at] as number) & this.#mask] as number) * (vector.values[at] as number);
+      return (this.header.bias[index] as number) + sum * (this.header.scale[index] as number);
+    });
+  }
+
+  /** Binary models: the calibrated probability of the positive class. */
+  probability(vector: SparseVector): number {
+    const logit = this.logits(vector)[0] as number;
+    const { a, b } = this.header.calibration ?? { a: 1, b: 0 };
+    return 1 / (1 + Math.exp(-(a * logit + b)));
+  }
+
+  /** Category models: a probability per class (softmax). */
+  classProbabilities(vector: SparseVector): { label: string; probability: number }[] {
+    const logits = this.logits(vector);
+    const top = Math.max(...logits);
+    const exps = logits.map((logit) => Math.exp(logit - top));
+    const total = exps.reduce((sum, value) => sum + value, 0);
+    return exps.map((value, index) => ({ label: this.header.classes[index] as string, probability: value / total }));
+  }
+
+  /** The file: magic, header length, header JSON, then one int8 table per class. */
+  encode(): Uint8Array {
+    const header = Buffer.from(JSON.stringify(this.header), 'utf8');
+    const size = 8 + 4 + header.length + this.#weights.reduce((sum, table) => sum + table.length, 0);
+    const bytes = Buffer.alloc(size);
+    bytes.write(magic, 0, 'ascii');
+    bytes.writeUInt32LE(header.length, 8);
+    header.copy(bytes, 12);
+    let offset = 12 + header.length;
+    for (const table of this.#weights) {
+      bytes.set(new Uint8Array(table.buffer, table.byteOffset, table.length), offset);
+      offset += table.length;
+    }
+    return bytes;
+  }
+
+  static decode(data: Uint8Array): LinearModel {
+    const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    if (bytes.length < 12 || bytes.toString('ascii', 0, 8) !== magic) invalid('not a Palisade model (bad magic)');
+    const headerLength = bytes.readUInt32LE(8);
+    if (12 + headerLength > bytes.length) invalid('truncated header');
+    let header: ModelHeader;
+    try {
+      header = JSON.parse(bytes.toString('utf8', 12, 12 + headerLength)) as ModelHeader;
+    } catch {
+      return invalid('unreadable header');
+    }
+    if (header.format !== 1 || !Array.isArray(header.classes) || typeof header.classBits !== 'number') invalid('unsupported header');
+    const tableSize = 1 << header.classBits;
+    let offset = 12 + headerLength;
+    if (offset + tableSize * header.classes.length !== bytes.length) invalid('weights are truncated or have trailing bytes');
+    const weights = header.classes.map(() => {
+      const table = new Int8Array(tableSize);
+      table.set(new Int8Array(bytes.buffer, bytes.byteOffset + offset, tableSize));
+      offset += tableSize;
+      return table;
+    });
+    return new LinearModel(header, weights);
+  }
+}

@@ -1,0 +1,89 @@
+import type { LinearModel } from '../src/detectors/classifiers/linear-model.js';
+import type { Confusion, EvaluationReport, TrainedTask } from './train-task.js';
+import type { Task } from './task-data.js';
+import type { FitOptions } from './logistic-regression.js';
+
+const descriptions: Readonly<Record<Task, string>> = {
+  prompt_injection: 'Direct prompt injection: instruction override, role hijacking, system-prompt extraction, in the user\'s own message.',
+  jailbreak: 'Jailbreak prompts: role-play, persona and "developer mode" framings meant to lift the model\'s rules.',
+  harmful_request: 'Requests for seriously harmful help, with a category (violence, hate and harassment, crime, drugs, self-harm, sexual, misinformation, privacy).',
+  toxicity: 'Toxic language: hate, harassment and profanity aimed at people.',
+  indirect_injection: 'Instructions hidden inside documents, e-mails, tables, code or tool output, scored chunk by chunk (sentences and lines).',
+};
+
+function ratio(numerator: number, denominator: number): string {
+  return denominator === 0 ? '—' : (numerator / denominator).toFixed(3);
+}
+
+function metricsRow(name: string, confusion: Confusion): string {
+  const precision = confusion.tp / (confusion.tp + confusion.fp);
+  const recall = confusion.tp / (confusion.tp + confusion.fn);
+  const f1 = (2 * precision * recall) / (precision + recall);
+  return `| ${name} | ${ratio(confusion.tp, confusion.tp + confusion.fp)} | ${ratio(confusion.tp, confusion.tp + confusion.fn)} | ${Number.isFinite(f1) ? f1.toFixed(3) : '—'} | ${ratio(confusion.fp, confusion.fp + confusion.tn)} | ${confusion.tp + confusion.fn} / ${confusion.fp + confusion.tn} |`;
+}
+
+function groupRows(report: EvaluationReport): string[] {
+  return Object.entries(report.groups)
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([group, rate]) => `| ${group} | ${rate.total} | ${ratio(rate.flagged, rate.total)} |`);
+}
+
+/** The model card: what the model is for, what it was trained on and how, and how well it does. No dates, so it rebuilds byte for byte. */
+export function modelCard(options: { task: Task; trained: TrainedTask; fit: FitOptions; file: string; bytes: number; sha256: string; categoryFile?: string }): string {
+  const { task, trained, fit } = options;
+  const header = trained.model.header;
+  const lines = [
+    `# Model card: ${task}`,
+    '',
+    descriptions[task],
+    '',
+    `File: \`${options.file}\` (${options.bytes} bytes, sha256 \`${options.sha256}\`)${options.categoryFile === undefined ? '' : `; categories: \`${options.categoryFile}\``}. Rebuild: \`npm run train\`; verify: \`npm run train -- --check\`.`,
+    '',
+    '## Data',
+    '',
+    'From `../shared/datasets/` (sources and licences in its README), plus Palisade\'s own benign look-alikes (`training/lookalikes.ts`)' +
+      (task === 'toxicity' ? ' and templated abuse aimed at people (`training/harassment.ts`, fit and calibration folds only: no dev figure counts them)' : '') +
+      '. Folds: `fit` = train split minus the calibration fifth; `calibration` = a fifth of the train split by text hash, used only for calibration and thresholds; `dev` = the dev split, used only for the figures below.',
+    '',
+    '| label and group | fit | calibration | dev |',
+    '|---|---:|---:|---:|',
+    ...Object.entries(trained.counts)
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([group, counts]) => `| ${group} | ${counts.fit} | ${counts.calibration} | ${counts.dev} |`),
+    '',
+    '## Features and model',
+    '',
+    `- Text: the folded view (NFKC, invisible characters removed, lower case, accents, look-alike letters and leetspeak folded), so disguises the normaliser undoes cost nothing; decoded payloads are scored separately at run time.${header.chunked === true ? ' Documents are cut into sentence- and line-sized chunks; a document scores as its most suspicious chunk.' : ''}`,
+    `- Features: \`${header.space.name}\` — word unigrams and bigrams and character 3–5-grams, hashed with a sign bit into 2^${header.space.bits} buckets, counts damped to 1 + ln(count), L2-normalised.`,
+    `- Model: logistic regression, ${fit.epochs} epochs of AdaGrad SGD (learning rate ${fit.learningRate}, L2 ${fit.l2}), seed ${fit.seed}; positives and negatives weighted equally, and within each side every group by the square root of its size. Weights stored as int8 (one scale per table).`,
+    `- Calibration: Platt scaling on the calibration fold, a = ${header.calibration?.a.toFixed(6)}, b = ${header.calibration?.b.toFixed(6)}.`,
+    `- Operating points, chosen on the calibration fold: probability ${header.threshold?.toFixed(6)} (risk score 0.5, "warn" in the default policy) keeps all benign texts together, and every ordinary benign group of ≥ 200 texts, at ≤ 1 % false positives — the task's own borderline negatives (marked "borderline" below) bind it only through the pool; ${header.strictThreshold?.toFixed(6)} (risk score 0.8, "block") keeps all benign texts at ≤ 0.1 % and every group of ≥ 200, borderline ones included, at ≤ 1 %. A policy can move both (\`min_score\` on rules).`,
+    '',
+    '## Quality',
+    '',
+    '| fold, risk score | precision | recall | F1 | false-positive rate | positives / negatives |',
+    '|---|---:|---:|---:|---:|---:|',
+    metricsRow('calibration, ≥ 0.5', trained.calibration.warn),
+    metricsRow('calibration, ≥ 0.8', trained.calibration.block),
+    metricsRow('**dev, ≥ 0.5**', trained.dev.warn),
+    metricsRow('**dev, ≥ 0.8**', trained.dev.block),
+    '',
+    'Share flagged at risk score ≥ 0.5 on dev, per group (recall for attack groups, false-positive rate for the others):',
+    '',
+    '| group | n | flagged |',
+    '|---|---:|---:|',
+    ...groupRows(trained.dev),
+  ];
+  if (trained.categoryAccuracy !== undefined) {
+    lines.push('', `Category accuracy on dev rows whose source gives a category: ${ratio(trained.categoryAccuracy.correct, trained.categoryAccuracy.total)} (${trained.categoryAccuracy.total} rows). Classes: ${(trained.categoryModel as LinearModel).header.classes.join(', ')}.`);
+  }
+  lines.push(
+    '',
+    '## Limits',
+    '',
+    '- Learned from public data whose non-English attacks are mostly machine-translated; real traffic will differ. Cross-source figures (train without a source, test on it) are in BENCHMARKS.md: they are the better guide to attacks nobody here has seen.',
+    '- A bag of n-grams sees words, not intent: a benign text dense with attack vocabulary can score high, and an attack in plain words can score low. The heuristics and the policy\'s other detectors run beside it.',
+    '- Probabilities are calibrated on the training mixture of sources, not on your traffic; the operating points are what the policy relies on.',
+  );
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,164 @@
+import { textChunks } from '../src/detectors/classifiers/text-chunks.js';
+import { NormalizedText } from '../src/text/normalized-text.js';
+import { readRows, type Row } from './datasets.js';
+import { harassmentExamples } from './harassment.js';
+import { benignLookalikes } from './lookalikes.js';
+import { textHash } from './seeded-random.js';
+
+export const tasks = ['prompt_injection', 'jailbreak', 'harmful_request', 'toxicity', 'indirect_injection'] as const;
+export type Task = (typeof tasks)[number];
+
+/**
+ * One training or evaluation example. `fold` is `fit` (train split, used to fit weights),
+ * `calibration` (a fifth of the train split by hash, held out for calibration and thresholds)
+ * or `dev` (reported only). `group` names where it came from, for balancing and per-source rates.
+ */
+export interface Example {
+  text: string;
+  label: 0 | 1;
+  group: string;
+  source: string;
+  fold: 'fit' | 'calibration' | 'dev';
+  lang?: string;
+  category?: string;
+  /** A negative from the task's own data, at the task's own boundary (its labels are the noisiest). */
+  borderline?: boolean;
+}
+
+function foldOf(split: 'train' | 'dev', text: string): Example['fold'] {
+  if (split === 'dev') return 'dev';
+  return textHash(text) % 5 === 0 ? 'calibration' : 'fit';
+}
+
+function sourceName(row: Row): string {
+  return row.source.split(':')[0] ?? row.source;
+}
+
+function example(row: Row, label: 0 | 1, group: string): Example {
+  const result: Example = { text: row.text, label, group, source: sourceName(row), fold: foldOf(row.split, row.text) };
+  if (row.lang !== undefined) result.lang = row.lang;
+  if (row.category !== undefined && row.category !== null) result.category = row.category;
+  return result;
+}
+
+function lookalikeExamples(): Example[] {
+  return benignLookalikes().map((text) => ({
+    text,
+    label: 0 as const,
+    group: 'palisade-lookalikes',
+    source: 'palisade-lookalikes',
+    fold: foldOf(textHash(`split:${text}`) % 5 === 0 ? 'dev' : 'train', text),
+  }));
+}
+
+/** Everything labelled benign across the shared data: the negative pool the issue asks for. */
+function benignPool(files: LoadedFiles): Example[] {
+  return [
+    ...files.benign.map((row) => example(row, 0, `benign:${sourceName(row)}`)),
+    ...files.injection.filter((row) => row.label === 0).map((row) => example(row, 0, 'benign:deepset-legitimate')),
+    ...files.toxicity.filter((row) => row.label === 0).map((row) => example(row, 0, `neutral:${sourceName(row)}`)),
+    ...lookalikeExamples(),
+  ];
+}
+
+export interface LoadedFiles {
+  benign: Row[];
+  injection: Row[];
+  jailbreak: Row[];
+  harmful: Row[];
+  toxicity: Row[];
+  indirect: Row[];
+}
+
+export function loadFiles(): LoadedFiles {
+  return {
+    benign: readRows('benign.jsonl'),
+    injection: readRows('injection.jsonl'),
+    jailbreak: readRows('jailbreak.jsonl'),
+    harmful: readRows('harmful.jsonl'),
+    toxicity: readRows('toxicity.jsonl'),
+    indirect: readRows('indirect.jsonl') as (Row & { injected?: string })[],
+  };
+}
+
+/**
+ * Documents cut into the chunks the detector scores at run time. A chunk of an attacked document
+ * is positive when it overlaps the inserted instruction; every other chunk is a clean negative.
+ */
+function indirectExamples(rows: readonly (Row & { injected?: string })[]): Example[] {
+  const examples: Example[] = [];
+  for (const row of rows) {
+    const clean = new NormalizedText(row.text).clean;
+    const injectedAt = row.label === 1 && row.injected !== undefined ? row.text.indexOf(row.injected) : -1;
+    const injected = injectedAt === -1 ? undefined : { start: injectedAt, end: injectedAt + (row.injected as string).length };
+    const fold = foldOf(row.split, row.text);
+    for (const chunk of textChunks(clean)) {
+      const span = clean.span(chunk.start, chunk.end);
+      const positive = injected !== undefined && span.start < injected.end && injected.start < span.end;
+      examples.push({ text: clean.text.slice(chunk.start, chunk.end), label: positive ? 1 : 0, group: positive ? 'bipia-injected' : 'bipia-document', source: 'bipia', fold, category: row.category ?? '' });
+    }
+  }
+  return examples;
+}
+
+/**
+ * The examples for one task. Positives come from the task's own file; negatives from the benign
+ * pool plus the hard negatives that matter for it (other kinds of request that are not this
+ * kind of attack). Rows that are ambiguous for a task are left out of it rather than mislabelled.
+ */
+export function taskExamples(task: Task, files: LoadedFiles): Example[] {
+  const ownFile: Partial<Record<Task, string>> = { prompt_injection: 'deepset', toxicity: 'neutral:' };
+  const mark = (item: Example): Example => {
+    const own = ownFile[task];
+    return item.label === 0 && own !== undefined && item.group.includes(own) ? { ...item, borderline: true } : item;
+  };
+  return examplesOf(task, files).map(mark);
+}
+
+function examplesOf(task: Task, files: LoadedFiles): Example[] {
+  const benign = benignPool(files);
+  switch (task) {
+    case 'prompt_injection':
+      return [
+        ...files.injection.filter((row) => row.label === 1).map((row) => example(row, 1, `attack:${sourceName(row)}`)),
+        ...benign,
+        ...files.harmful.map((row) => example(row, 0, 'other:harmful-requests')),
+      ];
+    case 'jailbreak':
+      return [
+        ...files.jailbreak.map((row) => example(row, 1, `attack:${sourceName(row)}`)),
+        ...benign,
+        ...files.harmful.map((row) => example(row, 0, 'other:harmful-requests')),
+      ];
+    case 'harmful_request':
+      return [...files.harmful.map((row) => example(row, 1, `attack:${sourceName(row)}`)), ...benign];
+    case 'toxicity':
+      return [
+        ...files.toxicity.filter((row) => row.label === 1).map((row) => example(row, 1, `attack:${sourceName(row)}`)),
+        // Our own templated abuse: fit and calibration only, so dev figures stay public data.
+        ...harassmentExamples().map((text): Example => ({ text, label: 1, group: 'attack:palisade-harassment', source: 'palisade-harassment', fold: foldOf('train', text) })),
+        ...benign,
+      ];
+    case 'indirect_injection':
+      return indirectExamples(files.indirect);
+  }
+}
+
+/** Coarse harm categories, from the sources' own labels (first match wins, most specific first). */
+const harmCategories: readonly [RegExp, string][] = [
+  [/self-harm/i, 'self_harm'],
+  [/child abuse|sexual|adult content/i, 'sexual'],
+  [/substance|drug/i, 'drugs'],
+  [/weapons|violence|terrorism|animal abuse/i, 'violence'],
+  [/hate|discrimination|bullying|harass|toxicity/i, 'hate_harassment'],
+  [/misinformation|conspiracy/i, 'misinformation'],
+  [/personally identifiable|information_hazard|privacy/i, 'privacy'],
+  [/fraud|theft|property crime|unethical|illegal|malicious_uses|copyright/i, 'crime'],
+];
+
+export const harmCategoryNames: readonly string[] = [...new Set(harmCategories.map(([, name]) => name))];
+
+export function harmCategory(label: string | undefined): string | undefined {
+  if (label === undefined) return undefined;
+  return harmCategories.find(([pattern]) => pattern.test(label))?.[1];
+}

@@ -43,6 +43,7 @@ export function modelCard(options: { task: Task; trained: TrainedTask; fit: FitO
     '',
     'From `../shared/datasets/` (sources and licences in its README), plus Palisade\'s own benign look-alikes (`training/lookalikes.ts`)' +
       (task === 'toxicity' ? ' and templated abuse aimed at people (`training/harassment.ts`, fit and calibration folds only: no dev figure counts them)' : '') +
+      (task === 'indirect_injection' ? '; train-split direct-injection attacks inserted into clean train-split documents ("palisade-inserted", fit and calibration only)' : '') +
       '. Folds: `fit` = train split minus the calibration fifth; `calibration` = a fifth of the train split by text hash, used only for calibration and thresholds; `dev` = the dev split, used only for the figures below.',
     '',
     '| label and group | fit | calibration | dev |',
@@ -67,6 +68,9 @@ export function modelCard(options: { task: Task; trained: TrainedTask; fit: FitO
     metricsRow('calibration, ≥ 0.8', trained.calibration.block),
     metricsRow('**dev, ≥ 0.5**', trained.dev.warn),
     metricsRow('**dev, ≥ 0.8**', trained.dev.block),
+    ...(header.chunked === true
+      ? ['', 'These rows count chunks. Operating points were chosen per clean document (a document is flagged when any chunk is); per-document figures are in BENCHMARKS.md.']
+      : []),
     '',
     'Share flagged at risk score ≥ 0.5 on dev, per group (recall for attack groups, false-positive rate for the others):',
     '',

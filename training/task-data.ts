@@ -23,6 +23,8 @@ export interface Example {
   category?: string;
   /** A negative from the task's own data, at the task's own boundary (its labels are the noisiest). */
   borderline?: boolean;
+  /** For chunked tasks: which document the chunk came from, so rates can be measured per document. */
+  document?: number;
 }
 
 function foldOf(split: 'train' | 'dev', text: string): Example['fold'] {
@@ -82,12 +84,33 @@ export function loadFiles(): LoadedFiles {
 }
 
 /**
+ * More attacked documents, built from the train split only: each direct-injection attack is
+ * inserted into a clean train document (which one, and at the start, middle or end, chosen by
+ * hash). BIPIA's own attacks are mostly tasks slipped into a page ("answer in French"); these add
+ * the override and extraction language that hidden instructions also use. Dev stays BIPIA's.
+ */
+function insertedAttacks(files: LoadedFiles): (Row & { injected: string })[] {
+  const contexts = files.indirect.filter((row) => row.split === 'train' && row.label === 0);
+  if (contexts.length === 0) return [];
+  return files.injection
+    .filter((row) => row.split === 'train' && row.label === 1)
+    .map((attack) => {
+      const hash = textHash(attack.text);
+      const context = contexts[hash % contexts.length] as Row;
+      const at = [0, Math.floor(context.text.length / 2), context.text.length][hash % 3] as number;
+      const cut = context.text.lastIndexOf('\n', at) === -1 ? at : context.text.lastIndexOf('\n', at);
+      const text = `${context.text.slice(0, cut)}\n${attack.text}\n${context.text.slice(cut)}`;
+      return { text, label: 1, source: 'palisade-inserted', split: 'train', category: 'inserted direct injection', injected: attack.text };
+    });
+}
+
+/**
  * Documents cut into the chunks the detector scores at run time. A chunk of an attacked document
  * is positive when it overlaps the inserted instruction; every other chunk is a clean negative.
  */
 function indirectExamples(rows: readonly (Row & { injected?: string })[]): Example[] {
   const examples: Example[] = [];
-  for (const row of rows) {
+  for (const [document, row] of rows.entries()) {
     const clean = new NormalizedText(row.text).clean;
     const injectedAt = row.label === 1 && row.injected !== undefined ? row.text.indexOf(row.injected) : -1;
     const injected = injectedAt === -1 ? undefined : { start: injectedAt, end: injectedAt + (row.injected as string).length };
@@ -95,7 +118,15 @@ function indirectExamples(rows: readonly (Row & { injected?: string })[]): Examp
     for (const chunk of textChunks(clean)) {
       const span = clean.span(chunk.start, chunk.end);
       const positive = injected !== undefined && span.start < injected.end && injected.start < span.end;
-      examples.push({ text: clean.text.slice(chunk.start, chunk.end), label: positive ? 1 : 0, group: positive ? 'bipia-injected' : 'bipia-document', source: 'bipia', fold, category: row.category ?? '' });
+      examples.push({
+        text: clean.text.slice(chunk.start, chunk.end),
+        label: positive ? 1 : 0,
+        group: positive ? `attack:${row.source.split(':')[0]}` : row.label === 1 ? 'attacked-document' : 'clean-document',
+        source: row.source.split(':')[0] ?? 'bipia',
+        fold,
+        category: row.category ?? '',
+        document,
+      });
     }
   }
   return examples;
@@ -140,7 +171,7 @@ function examplesOf(task: Task, files: LoadedFiles): Example[] {
         ...benign,
       ];
     case 'indirect_injection':
-      return indirectExamples(files.indirect);
+      return indirectExamples([...files.indirect, ...insertedAttacks(files)]);
   }
 }
 

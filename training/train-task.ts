@@ -31,9 +31,19 @@ export class Vectoriser {
 /**
  * Benign texts that look most like attacks: instruction-style prompts, our look-alikes, and
  * requests of another kind. They are few, and over-refusal is learnt from them, so they count triple.
+ * Benign texts in languages other than English count ten times: the attack data is the main source
+ * of those languages, and without them a model learns "Chinese means attack".
  */
 export const hardNegativeGroups: ReadonlySet<string> = new Set(['benign:self-instruct', 'benign:deepset-legitimate', 'palisade-lookalikes', 'other:harmful-requests']);
 const hardNegativeBoost = 3;
+
+const otherLanguageBoost = 10;
+
+function negativeBoost(item: Example): number {
+  if (item.label !== 0) return 1;
+  if (item.lang !== undefined && item.lang !== 'en' && item.lang !== 'English') return otherLanguageBoost;
+  return hardNegativeGroups.has(item.group) ? hardNegativeBoost : 1;
+}
 
 export function balancedWeights(examples: readonly Example[]): number[] {
   const sizes = new Map<string, number>();
@@ -42,7 +52,7 @@ export function balancedWeights(examples: readonly Example[]): number[] {
   for (const [key, size] of sizes) sideTotals[Number(key[0])] = (sideTotals[Number(key[0])] as number) + Math.sqrt(size);
   return examples.map((item) => {
     const size = sizes.get(`${item.label}:${item.group}`) as number;
-    const boost = item.label === 0 && hardNegativeGroups.has(item.group) ? hardNegativeBoost : 1;
+    const boost = negativeBoost(item);
     return (boost * Math.sqrt(size)) / (sideTotals[item.label] as number) / size;
   });
 }
@@ -106,6 +116,32 @@ function header(options: { task: string; classes: string[]; classBits: number; b
   return result;
 }
 
+/** Calibrated probabilities of the benign examples, by group. */
+function textNegatives(examples: readonly Example[], probabilityOf: (index: number) => number): Map<string, { scores: number[]; borderline: boolean }> {
+  const negatives = new Map<string, { scores: number[]; borderline: boolean }>();
+  examples.forEach((item, index) => {
+    if (item.label !== 0) return;
+    const group = negatives.get(item.group) ?? { scores: [], borderline: item.borderline === true };
+    group.scores.push(probabilityOf(index));
+    negatives.set(item.group, group);
+  });
+  return negatives;
+}
+
+/**
+ * For chunked models a document is flagged when any of its chunks is, so the false-positive rate
+ * that matters is per document: each clean document counts once, with its most suspicious chunk.
+ */
+function documentNegatives(examples: readonly Example[], probabilityOf: (index: number) => number): Map<string, { scores: number[]; borderline: boolean }> {
+  const worst = new Map<number, number>();
+  const attacked = new Set(examples.filter((item) => item.label === 1).map((item) => item.document));
+  examples.forEach((item, index) => {
+    if (item.document === undefined || attacked.has(item.document)) return;
+    worst.set(item.document, Math.max(worst.get(item.document) ?? 0, probabilityOf(index)));
+  });
+  return new Map([['clean documents', { scores: [...worst.values()], borderline: false }]]);
+}
+
 /** Fits, quantises, calibrates and thresholds one task's model, and reports on the held-out folds. */
 export function trainTask(options: { task: Task; examples: readonly Example[]; vectoriser: Vectoriser; seed: number; fit?: Omit<FitOptions, 'seed'> }): TrainedTask {
   const { task, examples, vectoriser } = options;
@@ -123,15 +159,8 @@ export function trainTask(options: { task: Task; examples: readonly Example[]; v
   const calibrationFold = examples.filter((item) => item.fold === 'calibration');
   const logits = calibrationFold.map((item) => raw.logits(vectoriser.vector(item.text))[0] as number);
   const calibration = fitPlatt(logits, calibrationFold.map((item) => item.label));
-  const negatives = new Map<string, { scores: number[]; borderline: boolean }>();
-  calibrationFold.forEach((item, index) => {
-    if (item.label !== 0) return;
-    const probability = 1 / (1 + Math.exp(-(calibration.a * (logits[index] as number) + calibration.b)));
-    const group = negatives.get(item.group) ?? { scores: [], borderline: item.borderline === true };
-    group.scores.push(probability);
-    negatives.set(item.group, group);
-  });
-  const thresholds = chooseThresholds(negatives);
+  const probabilityOf = (index: number) => 1 / (1 + Math.exp(-(calibration.a * (logits[index] as number) + calibration.b)));
+  const thresholds = chooseThresholds(chunked ? documentNegatives(calibrationFold, probabilityOf) : textNegatives(calibrationFold, probabilityOf));
   const model = new LinearModel({ ...raw.header, calibration, threshold: thresholds.threshold, strictThreshold: thresholds.strictThreshold }, [table]);
 
   const counts: TrainedTask['counts'] = {};

@@ -32,37 +32,73 @@ function isWordCode(code: number): boolean {
 }
 
 /**
- * Turns texts into sparse vectors. It keeps scratch buffers between calls (one dense
- * accumulator of 2^bits floats), so it is cheap per call but not shared across threads.
+ * Turns texts into sparse vectors. Counts accumulate in a small open-addressing table keyed by
+ * bucket (it grows with the text), which stays in cache where a dense 2^bits array would not.
+ * It keeps that table between calls, so it is cheap per call but not shared across threads.
  */
 export class FeatureHasher {
   readonly bits: number;
   readonly #shift: number;
-  readonly #accumulator: Float32Array;
-  readonly #marks: Uint8Array;
-  #touched: Int32Array;
-  #count = 0;
+  #keys: Int32Array;
+  #counts: Float32Array;
+  /** Slots in the order their bucket first appeared, so the output order is deterministic. */
+  #order: Int32Array;
+  #size = 0;
+  #mask: number;
 
   constructor(bits: number = featureSpace.bits) {
     this.bits = bits;
     this.#shift = 32 - bits;
-    this.#accumulator = new Float32Array(1 << bits);
-    this.#marks = new Uint8Array(1 << bits);
-    this.#touched = new Int32Array(4096);
+    this.#keys = new Int32Array(4096).fill(-1);
+    this.#counts = new Float32Array(4096);
+    this.#order = new Int32Array(2048);
+    this.#mask = 4095;
   }
 
   #emit(hash: number): void {
     const mixed = mix(hash);
-    const index = mixed >>> this.#shift;
-    this.#accumulator[index] = (this.#accumulator[index] as number) + ((mixed & 1) === 0 ? 1 : -1);
-    if (this.#marks[index] === 0) {
-      this.#marks[index] = 1;
-      if (this.#count === this.#touched.length) {
-        const grown = new Int32Array(this.#touched.length * 2);
-        grown.set(this.#touched);
-        this.#touched = grown;
+    const bucket = mixed >>> this.#shift;
+    let slot = bucket & this.#mask;
+    while (true) {
+      const key = this.#keys[slot] as number;
+      if (key === bucket) break;
+      if (key === -1) {
+        this.#keys[slot] = bucket;
+        this.#order[this.#size++] = slot;
+        if (this.#size * 2 > this.#mask) {
+          this.#grow();
+          slot = this.#find(bucket);
+        }
+        break;
       }
-      this.#touched[this.#count++] = index;
+      slot = (slot + 1) & this.#mask;
+    }
+    this.#counts[slot] = (this.#counts[slot] as number) + ((mixed & 1) === 0 ? 1 : -1);
+  }
+
+  #find(bucket: number): number {
+    let slot = bucket & this.#mask;
+    while (this.#keys[slot] !== bucket) slot = (slot + 1) & this.#mask;
+    return slot;
+  }
+
+  #grow(): void {
+    const keys = this.#keys;
+    const counts = this.#counts;
+    const order = this.#order;
+    const capacity = keys.length * 2;
+    this.#keys = new Int32Array(capacity).fill(-1);
+    this.#counts = new Float32Array(capacity);
+    this.#order = new Int32Array(capacity / 2);
+    this.#mask = capacity - 1;
+    for (let at = 0; at < this.#size; at++) {
+      const oldSlot = order[at] as number;
+      const bucket = keys[oldSlot] as number;
+      let slot = bucket & this.#mask;
+      while (this.#keys[slot] !== -1) slot = (slot + 1) & this.#mask;
+      this.#keys[slot] = bucket;
+      this.#counts[slot] = counts[oldSlot] as number;
+      this.#order[at] = slot;
     }
   }
 
@@ -102,12 +138,12 @@ export class FeatureHasher {
   #collect(): SparseVector {
     let norm = 0;
     let nonZero = 0;
-    for (let at = 0; at < this.#count; at++) {
-      const index = this.#touched[at] as number;
-      const count = this.#accumulator[index] as number;
+    for (let at = 0; at < this.#size; at++) {
+      const slot = this.#order[at] as number;
+      const count = this.#counts[slot] as number;
       if (count === 0) continue;
       const damped = count > 0 ? 1 + Math.log(count) : -1 - Math.log(-count);
-      this.#accumulator[index] = damped;
+      this.#counts[slot] = damped;
       norm += damped * damped;
       nonZero++;
     }
@@ -115,18 +151,18 @@ export class FeatureHasher {
     const values = new Float32Array(nonZero);
     const scale = norm > 0 ? 1 / Math.sqrt(norm) : 0;
     let write = 0;
-    for (let at = 0; at < this.#count; at++) {
-      const index = this.#touched[at] as number;
-      const value = this.#accumulator[index] as number;
+    for (let at = 0; at < this.#size; at++) {
+      const slot = this.#order[at] as number;
+      const value = this.#counts[slot] as number;
       if (value !== 0) {
-        indices[write] = index;
+        indices[write] = this.#keys[slot] as number;
         values[write] = value * scale;
         write++;
       }
-      this.#accumulator[index] = 0;
-      this.#marks[index] = 0;
+      this.#keys[slot] = -1;
+      this.#counts[slot] = 0;
     }
-    this.#count = 0;
+    this.#size = 0;
     return { indices, values };
   }
 }

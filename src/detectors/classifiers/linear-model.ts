@@ -38,6 +38,7 @@ export class LinearModel {
   readonly header: ModelHeader;
   readonly #weights: Int8Array[];
   readonly #mask: number;
+  #interleaved: Int8Array | undefined;
 
   constructor(header: ModelHeader, weights: Int8Array[]) {
     if (header.space.name !== featureSpace.name || header.space.bits !== featureSpace.bits) {
@@ -52,11 +53,31 @@ export class LinearModel {
 
   /** Raw linear score of each class. */
   logits(vector: SparseVector): number[] {
-    return this.#weights.map((table, index) => {
+    const classes = this.#weights.length;
+    if (classes === 1) {
+      const table = this.#weights[0] as Int8Array;
       let sum = 0;
       for (let at = 0; at < vector.indices.length; at++) sum += (table[(vector.indices[at] as number) & this.#mask] as number) * (vector.values[at] as number);
-      return (this.header.bias[index] as number) + sum * (this.header.scale[index] as number);
+      return [(this.header.bias[0] as number) + sum * (this.header.scale[0] as number)];
+    }
+    // Several classes: one pass over the features, reading each feature's classes side by side.
+    const interleaved = (this.#interleaved ??= this.#interleave());
+    const sums = new Float64Array(classes);
+    for (let at = 0; at < vector.indices.length; at++) {
+      const base = ((vector.indices[at] as number) & this.#mask) * classes;
+      const value = vector.values[at] as number;
+      for (let k = 0; k < classes; k++) sums[k] = (sums[k] as number) + (interleaved[base + k] as number) * value;
+    }
+    return [...sums].map((sum, k) => (this.header.bias[k] as number) + sum * (this.header.scale[k] as number));
+  }
+
+  #interleave(): Int8Array {
+    const classes = this.#weights.length;
+    const table = new Int8Array((this.#mask + 1) * classes);
+    this.#weights.forEach((weights, k) => {
+      for (let feature = 0; feature <= this.#mask; feature++) table[feature * classes + k] = weights[feature] as number;
     });
+    return table;
   }
 
   /** Binary models: the calibrated probability of the positive class. */

@@ -5,6 +5,15 @@ export { MaskVault } from './core/mask-vault.js';
 export { errorStatus, isPalisadeError, PalisadeError, type ErrorCode, type ErrorDetail } from './core/errors.js';
 export { categoryMatches, severities, sourceRoles, stages, type DetectorHit, type Evidence, type Finding, type Severity, type SourceRole, type Span, type Stage } from './core/finding.js';
 export { builtinDetectors } from './detectors/builtin-detectors.js';
+export {
+  harmfulRequestClassifier,
+  indirectInjectionClassifier,
+  jailbreakClassifier,
+  promptInjectionClassifier,
+  toxicityClassifier,
+} from './detectors/classifiers/classifier-detectors.js';
+export { defineClassifierDetector, type ClassifierOptions } from './detectors/classifiers/classifier-detector.js';
+export { onnxClassifierDetector } from './detectors/onnx-classifier/onnx-classifier-detector.js';
 export { defineDetector, type Detector, type DetectorContext, type DetectorInput, type DetectorOutput } from './detectors/define-detector.js';
 export { createDetectorRegistry, type DetectorRegistry } from './detectors/detector-registry.js';
 export { defaultPolicyPath, loadDefaultPolicy, loadPolicyFile, parsePolicy } from './policy/load-policy.js';

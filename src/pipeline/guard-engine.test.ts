@@ -130,7 +130,8 @@ describe('guard engine: message lists', () => {
         { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'send', arguments: '{"to":"bob@example.org"}' } }] },
       ],
     });
-    expect(decision.findings.map(({ category, message, field, source }) => ({ category, message, field, source }))).toEqual([
+    const ruleBased = decision.findings.filter((finding) => finding.detector === 'pii' || finding.detector === 'prompt_injection_heuristics');
+    expect(ruleBased.map(({ category, message, field, source }) => ({ category, message, field, source }))).toEqual([
       { category: 'pii.email', message: 0, field: 'content[0].text', source: 'user' },
       { category: 'pii.credit_card', message: 1, field: 'content[0].input.query', source: 'model' },
       { category: 'pii.email', message: 3, field: 'tool_calls[0].function.arguments', source: 'model' },

@@ -12,8 +12,17 @@ export const categoryFit: Omit<FitOptions, 'seed'> = { bits: 16, epochs: 8, lear
 
 /** Feature vectors of folded texts, computed once per text however many tasks use it. */
 export class Vectoriser {
-  readonly #hasher = new FeatureHasher(featureSpace.bits);
+  readonly #hasher: FeatureHasher;
+
+  get bits(): number {
+    return this.#hasher.bits;
+  }
+
   readonly #cache = new Map<string, SparseVector>();
+
+  constructor(hasher: FeatureHasher = new FeatureHasher(featureSpace.bits)) {
+    this.#hasher = hasher;
+  }
 
   vector(text: string): SparseVector {
     let vector = this.#cache.get(text);
@@ -102,11 +111,11 @@ export interface TrainedTask {
   counts: Record<string, Record<Example['fold'], number>>;
 }
 
-function header(options: { task: string; classes: string[]; classBits: number; bias: number[]; scale: number[]; chunked: boolean }): ModelHeader {
+function header(options: { task: string; spaceBits: number; classes: string[]; classBits: number; bias: number[]; scale: number[]; chunked: boolean }): ModelHeader {
   const result: ModelHeader = {
     format: 1,
     task: options.task,
-    space: { name: featureSpace.name, bits: featureSpace.bits },
+    space: { name: featureSpace.name, bits: options.spaceBits },
     classes: options.classes,
     classBits: options.classBits,
     bias: options.bias,
@@ -154,7 +163,7 @@ export function trainTask(options: { task: Task; examples: readonly Example[]; v
   );
   const { table, scale } = quantize(floatWeights);
   const chunked = task === 'indirect_injection';
-  const raw = new LinearModel(header({ task, classes: ['positive'], classBits: fitOptions.bits, bias: [bias], scale: [scale], chunked }), [table]);
+  const raw = new LinearModel(header({ task, spaceBits: vectoriser.bits, classes: ['positive'], classBits: fitOptions.bits, bias: [bias], scale: [scale], chunked }), [table]);
 
   const calibrationFold = examples.filter((item) => item.fold === 'calibration');
   const logits = calibrationFold.map((item) => raw.logits(vectoriser.vector(item.text))[0] as number);
@@ -194,11 +203,11 @@ function trainHarmCategories(options: { examples: readonly Example[]; vectoriser
       labels: fitting.map(({ classIndex }) => classIndex),
       weights: fitting.map(({ classIndex }) => 1 / Math.sqrt(counts.get(classIndex) ?? 1)),
     },
-    { ...categoryFit, seed: options.seed, classes: harmCategoryNames.length },
+    { ...categoryFit, bits: Math.min(categoryFit.bits, options.vectoriser.bits), seed: options.seed, classes: harmCategoryNames.length },
   );
   const quantized = fit.weights.map(quantize);
   const categoryModel = new LinearModel(
-    header({ task: 'harmful_request_category', classes: [...harmCategoryNames], classBits: categoryFit.bits, bias: fit.bias, scale: quantized.map((q) => q.scale), chunked: false }),
+    header({ task: 'harmful_request_category', spaceBits: options.vectoriser.bits, classes: [...harmCategoryNames], classBits: Math.min(categoryFit.bits, options.vectoriser.bits), bias: fit.bias, scale: quantized.map((q) => q.scale), chunked: false }),
     quantized.map((q) => q.table),
   );
   let correct = 0;

@@ -31,7 +31,7 @@ const categoryConfidence = 0.35;
 
 function loadModel(path: string, context: z.RefinementCtx): LinearModel | undefined {
   try {
-    return LinearModel.decode(readFileSync(path));
+    return LinearModel.decode(readFileSync(path)).assertFeatureSpace();
   } catch (error) {
     const reason = error instanceof Error && 'code' in error && error.code === 'ENOENT' ? 'no such file' : error instanceof Error ? error.message : String(error);
     context.addIssue({ code: 'custom', message: `cannot load model ${path}: ${reason}` });

@@ -46,7 +46,18 @@ export class FeatureHasher {
   #size = 0;
   #mask: number;
 
-  constructor(bits: number = featureSpace.bits) {
+  /** Word uni/bigrams, and the lengths of character n-grams, in use. The shipped models use both, lengths 3–5. */
+  readonly #words: boolean;
+  /** Bit n set: emit character n-grams of length n. */
+  readonly #charMask: number;
+  readonly #longest: number;
+
+  constructor(bits: number = featureSpace.bits, options: { words?: boolean; charLengths?: readonly number[] } = {}) {
+    this.#words = options.words ?? true;
+    const lengths = options.charLengths ?? [3, 4, 5];
+    if (lengths.some((n) => n < 3 || n > 5)) throw new RangeError('character n-gram lengths must be 3, 4 or 5');
+    this.#charMask = lengths.reduce((mask, n) => mask | (1 << n), 0);
+    this.#longest = Math.max(0, ...lengths);
     this.bits = bits;
     this.#shift = 32 - bits;
     this.#keys = new Int32Array(4096).fill(-1);
@@ -106,16 +117,17 @@ export class FeatureHasher {
   features(text: string): SparseVector {
     const length = text.length;
     // Character n-grams, extended one character at a time from each start.
-    for (let start = 0; start + 3 <= length; start++) {
+    const longest = this.#longest;
+    for (let start = 0; start + 3 <= length && longest > 0; start++) {
       let hash = fnvOffset;
-      for (let n = 0; n < 5 && start + n < length; n++) {
+      for (let n = 0; n < longest && start + n < length; n++) {
         hash = Math.imul(hash ^ text.charCodeAt(start + n), fnvPrime);
-        if (n >= 2) this.#emit(hash ^ (seeds.char[n] as number));
+        if (((this.#charMask >> (n + 1)) & 1) === 1) this.#emit(hash ^ (seeds.char[n] as number));
       }
     }
     // Words and word bigrams.
     let previous = 0;
-    let index = 0;
+    let index = this.#words ? 0 : length;
     while (index < length) {
       if (!isWordCode(text.charCodeAt(index))) {
         index++;

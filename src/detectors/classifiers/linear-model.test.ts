@@ -50,7 +50,9 @@ describe('LinearModel', () => {
     expect(() => LinearModel.decode(Buffer.from('hello world, not a model'))).toThrow(/bad magic/);
     expect(() => LinearModel.decode(bytes.subarray(0, bytes.length - 3))).toThrow(/truncated/);
     expect(() => LinearModel.decode(Buffer.concat([bytes, Buffer.from([0])]))).toThrow(/trailing/);
-    expect(() => model({ space: { name: 'other-space', bits: 18 } })).toThrow(PalisadeError);
+    expect(() => model({ space: { name: 'other-space', bits: 18 } }).assertFeatureSpace()).toThrow(PalisadeError);
+    expect(() => model({ space: { name: featureSpace.name, bits: 20 } }).assertFeatureSpace()).toThrow(/this build computes/);
+    expect(model().assertFeatureSpace()).toBeInstanceOf(LinearModel);
   });
 });
 

@@ -41,9 +41,6 @@ export class LinearModel {
   #interleaved: Int8Array | undefined;
 
   constructor(header: ModelHeader, weights: Int8Array[]) {
-    if (header.space.name !== featureSpace.name || header.space.bits !== featureSpace.bits) {
-      invalid(`trained on feature space ${header.space.name}/${header.space.bits}, this build computes ${featureSpace.name}/${featureSpace.bits}`);
-    }
     if (header.classBits > header.space.bits) invalid('classBits larger than the feature space');
     if (weights.length !== header.classes.length || weights.some((table) => table.length !== 1 << header.classBits)) invalid('weight tables do not match the header');
     this.header = header;
@@ -110,6 +107,15 @@ export class LinearModel {
       offset += table.length;
     }
     return bytes;
+  }
+
+  /** Models are loaded for the features this build computes; one trained on other features would score noise. */
+  assertFeatureSpace(): this {
+    const { space } = this.header;
+    if (space.name !== featureSpace.name || space.bits !== featureSpace.bits) {
+      invalid(`trained on feature space ${space.name}/${space.bits}, this build computes ${featureSpace.name}/${featureSpace.bits}`);
+    }
+    return this;
   }
 
   static decode(data: Uint8Array): LinearModel {

@@ -47,6 +47,19 @@ const templates: readonly [string, readonly (readonly string[])[]][] = [
   ['{0} {1}', [['my email is', 'mail', 'send the invoice to', 'please cc', 'reply to', 'you can reach me at', 'forward it to'], ['jane@example.com', 'bob.smith@example.org', 'support@example.net', 'team-lead@example.co.uk']]],
   ['{0} {1}', [['my phone number is', 'call me on', 'text', 'my mobile is'], ['+44 20 7946 0958', '(415) 555-2671', '0611 234 567']]],
   ['Can you {0} {1} the {2}?', [['email', 'send', 'forward'], ['jane@example.com', 'my manager', 'the client'], ['report', 'slides', 'summary', 'link']]],
+  // Requests about the assistant itself: how it answers, what it can do. Legitimate, and close to jailbreak language.
+  ['{0} your {1} {2}.', [['Please make', 'Can you keep', 'I would like'], ['answers', 'responses', 'replies'], ['shorter', 'in French', 'more formal', 'friendlier', 'in bullet points', 'in plain English']]],
+  ['{0} can you {1}?', [['How', 'In what ways', 'What else'], ['help me plan a trip', 'assist me today', 'help with my homework', 'support my small business', 'help me learn Spanish']]],
+  ['From now on {0}.', [['reply in German', 'call me Sam', 'use a casual tone', 'always include sources', 'write code comments in English']]],
+  ['Switch your language to {0} and {1}.', [['Spanish', 'Italian', 'Portuguese', 'Dutch'], ['keep it simple', 'explain grammar too', 'correct my mistakes']]],
+  ['What are your {0}?', [['capabilities', 'limits on file size', 'supported languages', 'opening hours', 'privacy settings']]],
+  // Writing and coding tasks, the bread and butter of an assistant.
+  ['Write {0} code to {1}.', [['Python', 'JavaScript', 'SQL', 'Go', 'Rust'], ['solve this leetcode problem', 'parse a CSV file', 'reverse a linked list', 'call a REST API', 'sort users by age']]],
+  ['{0} the following {1} into {2}.', [['Convert', 'Parse', 'Translate'], ['natural-language question', 'paragraph', 'table'], ['a SQL query', 'JSON', 'three bullet points', 'plain language']]],
+  ['Suppose you are {0}; {1}.', [['interviewing for a job at a bank', 'a teacher planning a lesson', 'a chef with three ingredients'], ['write your answer', 'describe your plan', 'explain your choices']]],
+  ['Generate a {0} given the {1}.', [['response', 'summary', 'title', 'follow-up question'], ['previous chat history', 'article below', 'meeting notes', 'customer review']]],
+  ['Create a {0} that asks about {1}.', [['survey', 'quiz', 'short form'], ['eating and cooking habits', 'sleep', 'commuting', 'reading preferences']]],
+  ['Come up with {0} about {1}.', [['a joke', 'a riddle', 'a haiku', 'a slogan'], ['cats', 'Mondays', 'coffee', 'the office printer']]],
 ];
 
 function expand(template: string, slots: readonly (readonly string[])[]): string[] {

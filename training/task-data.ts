@@ -2,6 +2,7 @@ import { textChunks } from '../src/detectors/classifiers/text-chunks.js';
 import { NormalizedText } from '../src/text/normalized-text.js';
 import { readRows, type Row } from './datasets.js';
 import { harassmentExamples } from './harassment.js';
+import { obfuscations } from './obfuscate.js';
 import { benignLookalikes } from './lookalikes.js';
 import { textHash } from './seeded-random.js';
 
@@ -133,6 +134,21 @@ function indirectExamples(rows: readonly (Row & { injected?: string })[]): Examp
 }
 
 /**
+ * Disguised copies of a third of the fitting positives (chosen by hash): leetspeak and typos,
+ * the disguises the normaliser undoes only in part. Fit fold only, so held-out figures are unchanged.
+ */
+function disguisedPositives(examples: readonly Example[]): Example[] {
+  const disguised: Example[] = [];
+  for (const item of examples) {
+    if (item.label !== 1 || item.fold !== 'fit' || textHash(`disguise:${item.text}`) % 3 !== 0) continue;
+    for (const name of ['leetspeak', 'typos'] as const) {
+      disguised.push({ ...item, text: (obfuscations[name] as (text: string, seed: number) => string)(item.text, textHash(item.text)), group: `augmented:${name}` });
+    }
+  }
+  return disguised;
+}
+
+/**
  * The examples for one task. Positives come from the task's own file; negatives from the benign
  * pool plus the hard negatives that matter for it (other kinds of request that are not this
  * kind of attack). Rows that are ambiguous for a task are left out of it rather than mislabelled.
@@ -143,7 +159,8 @@ export function taskExamples(task: Task, files: LoadedFiles): Example[] {
     const own = ownFile[task];
     return item.label === 0 && own !== undefined && item.group.includes(own) ? { ...item, borderline: true } : item;
   };
-  return examplesOf(task, files).map(mark);
+  const examples = examplesOf(task, files).map(mark);
+  return [...examples, ...disguisedPositives(examples)];
 }
 
 function examplesOf(task: Task, files: LoadedFiles): Example[] {

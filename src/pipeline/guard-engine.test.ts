@@ -28,7 +28,8 @@ describe('guard engine with the default policy', () => {
   it('allows ordinary text and reports the time each detector took', async () => {
     const decision = await engine.check({ text: 'What is the capital of France?' });
     expect(decision.action).toBe('allow');
-    expect(decision.findings).toEqual([]);
+    // Near misses (risk 0.3–0.5) may be reported for transparency; none is acted on.
+    expect(decision.findings.every((finding) => finding.action === 'allow' && finding.score < 0.5)).toBe(true);
     expect(Object.keys(decision.timings.detectors).sort()).toEqual([
       'custom_rules',
       'harmful_request_classifier',

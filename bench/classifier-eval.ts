@@ -13,8 +13,12 @@ import type { SourceRole } from '../src/core/finding.js';
 import { NormalizedText } from '../src/text/normalized-text.js';
 import { readRows } from '../training/datasets.js';
 import { obfuscations } from '../training/obfuscate.js';
-import { loadFiles, taskExamples, type Example, type Task } from '../training/task-data.js';
-import { trainTask, Vectoriser } from '../training/train-task.js';
+import { multilingualRequests } from '../training/multilingual-requests.js';
+import { indirectFold, isHeldOutRequest, loadFiles, taskExamples, type Example, type Task } from '../training/task-data.js';
+import { ShingleIndex } from '../training/text-shingles.js';
+import { confusion, metricsHeader, metricsRow, ratio } from '../training/evaluation.js';
+import { trainTask } from '../training/train-task.js';
+import { Vectoriser } from '../training/vectoriser.js';
 import { machineLine, writeSection } from './benchmarks-file.js';
 import { sampleText } from './sample-text.js';
 
@@ -38,52 +42,35 @@ async function score(detector: Detector, text: string, source: SourceRole): Prom
   return Math.max(0, ...hits.map((hit) => hit.score));
 }
 
-function ratio(numerator: number, denominator: number): string {
-  return denominator === 0 ? '—' : (numerator / denominator).toFixed(3);
-}
-
-interface Counts {
-  tp: number;
-  fp: number;
-  fn: number;
-  tn: number;
-}
-
-function row(name: string, counts: Counts): string {
-  const precision = counts.tp / (counts.tp + counts.fp);
-  const recall = counts.tp / (counts.tp + counts.fn);
-  const f1 = (2 * precision * recall) / (precision + recall);
-  return `| ${name} | ${ratio(counts.tp, counts.tp + counts.fp)} | ${ratio(counts.tp, counts.tp + counts.fn)} | ${Number.isFinite(f1) ? f1.toFixed(3) : '—'} | ${ratio(counts.fp, counts.fp + counts.tn)} | ${counts.tp + counts.fn} / ${counts.fp + counts.tn} |`;
-}
-
-function count(scored: readonly { label: number; score: number }[], cut: number): Counts {
-  const counts = { tp: 0, fp: 0, fn: 0, tn: 0 };
-  for (const { label, score: value } of scored) {
-    const flagged = value >= cut;
-    if (label === 1) counts[flagged ? 'tp' : 'fn']++;
-    else counts[flagged ? 'fp' : 'tn']++;
-  }
-  return counts;
-}
-
 const files = loadFiles();
 const lines: string[] = [`Measured ${machineLine()}. Command: \`npm run eval:detectors\` (one core).`, ''];
 
 // 1. Quality on dev, per task. Indirect injection is scored per document (its most suspicious chunk).
-lines.push('### Quality on the dev split', '', 'Risk score ≥ 0.5 is each model\'s 1 %-false-positive point ("warn" in the default policy); ≥ 0.8 its 0.1 % point ("block"). Positives / negatives are dev counts.', '');
-lines.push('| detector, threshold | precision | recall | F1 | false-positive rate | positives / negatives |', '|---|---:|---:|---:|---:|---:|');
+lines.push('### Quality on the dev split', '', 'Risk score ≥ 0.5 is each model\'s 1 %-false-positive point on its calibration benign text ("warn" in the default policy); ≥ 0.8 its 0.1 % point; the default policy blocks model findings at ≥ 0.9. Positives / negatives are dev counts.', '');
+lines.push(...metricsHeader);
 const devScores = new Map<Task, { example: Example; score: number }[]>();
 for (const task of Object.keys(detectors) as Task[]) {
   const examples =
     task === 'indirect_injection'
-      ? files.indirect.filter((item) => item.split === 'dev').map((item): Example => ({ text: item.text, label: item.label === 1 ? 1 : 0, group: item.label === 1 ? 'bipia-attacked' : 'bipia-clean', source: 'bipia', fold: 'dev' }))
+      ? files.indirect.filter((item) => indirectFold(item) === 'dev').map((item): Example => ({ text: item.text, label: item.label === 1 ? 1 : 0, group: item.label === 1 ? 'bipia-attacked' : 'bipia-clean', source: 'bipia', fold: 'dev' }))
       : taskExamples(task, files).filter((item) => item.fold === 'dev');
   const scored: { example: Example; score: number }[] = [];
   for (const example of examples) scored.push({ example, score: await score(detectors[task], example.text, sourceFor[task]) });
   devScores.set(task, scored);
   const flat = scored.map(({ example, score: value }) => ({ label: example.label, score: value }));
   const unit = task === 'indirect_injection' ? ' (per document)' : '';
-  lines.push(row(`${detectors[task].id}${unit}, ≥ 0.5`, count(flat, 0.5)), row(`${detectors[task].id}${unit}, ≥ 0.8`, count(flat, 0.8)));
+  lines.push(
+    metricsRow(`${detectors[task].id}${unit}, ≥ 0.5`, confusion(flat, 0.5)),
+    metricsRow(`${detectors[task].id}${unit}, ≥ 0.8`, confusion(flat, 0.8)),
+    metricsRow(`${detectors[task].id}${unit}, ≥ 0.9 (default block)`, confusion(flat, 0.9)),
+  );
+  if (task !== 'indirect_injection') {
+    // The same, without dev attacks that share an eight-word run with a training attack.
+    const seen = new ShingleIndex();
+    for (const item of taskExamples(task, files)) if (item.label === 1 && item.fold === 'fit') seen.add(item.text);
+    const novel = flat.filter((_, index) => scored[index]?.example.label === 0 || seen.overlap(scored[index]?.example.text ?? '', 8) === undefined);
+    lines.push(metricsRow(`${detectors[task].id}, novel attacks only, ≥ 0.5`, confusion(novel, 0.5)));
+  }
 }
 {
   lines.push('', 'Recall on dev attacks by language, where the data gives one (risk ≥ 0.5):', '', '| detector | language | attacks | recall |', '|---|---|---:|---:|');
@@ -138,12 +125,22 @@ for (const task of ['prompt_injection', 'jailbreak', 'harmful_request', 'toxicit
 }
 
 // 3. False positives on benign text, per source and per language.
-lines.push('', '### False positives on benign text (dev), per source and per language, risk ≥ 0.5', '');
-const benignRows = [...readRows('benign.jsonl', 'dev'), ...files.injection.filter((item) => item.split === 'dev' && item.label === 0)];
+lines.push(
+  '',
+  '### False positives on benign text (dev), per source and per language, risk ≥ 0.5',
+  '',
+  'The shared benign data has non-English text only as short assistant commands (xSID); "our own requests" are longer everyday requests written for Palisade in twelve languages (4 held out per language), and "palisade-lookalikes (held out)" are benign prompts written to resemble attacks, from templates none of whose variants were trained on. None of this is model output: the toxicity model\'s output-stage rule (block toxic answers at 0.8) has no measured figure here, since the data holds no model answers.',
+  '',
+);
+const ownRequests = Object.entries(multilingualRequests).flatMap(([lang, texts]) => texts.filter((_, index) => isHeldOutRequest(index)).map((text) => ({ text, source: 'palisade-multilingual (held out)', lang: `${lang}, our own requests` })));
+const heldOutLookalikes = taskExamples('prompt_injection', { ...files, injection: [], harmful: [], toxicity: [], benign: [] })
+  .filter((item) => item.fold === 'dev' && item.group === 'palisade-lookalikes')
+  .map((item) => ({ text: item.text, source: 'palisade-lookalikes (held out)', lang: undefined as string | undefined }));
+const benignRows = [...readRows('benign.jsonl', 'dev'), ...files.injection.filter((item) => item.split === 'dev' && item.label === 0), ...ownRequests, ...heldOutLookalikes];
 const classifierTasks = ['prompt_injection', 'jailbreak', 'harmful_request', 'toxicity'] as const;
 const perKey = new Map<string, Map<Task, { flagged: number; total: number }>>();
 for (const item of benignRows) {
-  const keys = [`source: ${item.source.split(':')[0]}`, `language: ${item.lang ?? 'en'}`];
+  const keys = [`source: ${item.source.split(':')[0]}`, `language: ${item.lang ?? 'en'}`, 'all benign'];
   for (const task of classifierTasks) {
     const flagged = (await score(detectors[task], item.text, 'user')) >= 0.5;
     for (const key of keys) {
@@ -159,7 +156,7 @@ for (const item of benignRows) {
 lines.push(`| benign texts | n | ${classifierTasks.join(' | ')} |`, `|---|---:|${classifierTasks.map(() => '---:').join('|')}|`);
 for (const [key, byTask] of [...perKey].sort(([a], [b]) => (a < b ? -1 : 1))) {
   const total = byTask.get('prompt_injection')?.total ?? 0;
-  if (total < 20) continue;
+  if (total < 4) continue;
   lines.push(`| ${key} | ${total} | ${classifierTasks.map((task) => ratio(byTask.get(task)?.flagged ?? 0, byTask.get(task)?.total ?? 0)).join(' | ')} |`);
 }
 
@@ -171,9 +168,9 @@ lines.push('| detectors, threshold | precision | recall | F1 | false-positive ra
   const scored: { label: number; heuristics: number; classifier: number }[] = [];
   for (const item of pool) scored.push({ label: item.label === 1 ? 1 : 0, heuristics: await score(promptInjectionHeuristicsDetector, item.text, 'user'), classifier: await score(promptInjectionClassifier, item.text, 'user') });
   for (const cut of [0.5, 0.8]) {
-    lines.push(row(`heuristics, ≥ ${cut}`, count(scored.map((item) => ({ label: item.label, score: item.heuristics })), cut)));
-    lines.push(row(`classifier, ≥ ${cut}`, count(scored.map((item) => ({ label: item.label, score: item.classifier })), cut)));
-    lines.push(row(`**both**, ≥ ${cut}`, count(scored.map((item) => ({ label: item.label, score: Math.max(item.heuristics, item.classifier) })), cut)));
+    lines.push(metricsRow(`heuristics, ≥ ${cut}`, confusion(scored.map((item) => ({ label: item.label, score: item.heuristics })), cut)));
+    lines.push(metricsRow(`classifier, ≥ ${cut}`, confusion(scored.map((item) => ({ label: item.label, score: item.classifier })), cut)));
+    lines.push(metricsRow(`**both**, ≥ ${cut}`, confusion(scored.map((item) => ({ label: item.label, score: Math.max(item.heuristics, item.classifier) })), cut)));
   }
 }
 

@@ -1,5 +1,6 @@
 import type { LinearModel } from '../src/detectors/classifiers/linear-model.js';
-import type { Confusion, EvaluationReport, TrainedTask } from './train-task.js';
+import { metricsHeader, metricsRow, ratio, type EvaluationReport } from './evaluation.js';
+import type { TrainedTask } from './train-task.js';
 import type { Task } from './task-data.js';
 import type { FitOptions } from './logistic-regression.js';
 
@@ -10,17 +11,6 @@ const descriptions: Readonly<Record<Task, string>> = {
   toxicity: 'Toxic language: hate, harassment and profanity aimed at people.',
   indirect_injection: 'Instructions hidden inside documents, e-mails, tables, code or tool output, scored chunk by chunk (sentences and lines).',
 };
-
-function ratio(numerator: number, denominator: number): string {
-  return denominator === 0 ? '—' : (numerator / denominator).toFixed(3);
-}
-
-function metricsRow(name: string, confusion: Confusion): string {
-  const precision = confusion.tp / (confusion.tp + confusion.fp);
-  const recall = confusion.tp / (confusion.tp + confusion.fn);
-  const f1 = (2 * precision * recall) / (precision + recall);
-  return `| ${name} | ${ratio(confusion.tp, confusion.tp + confusion.fp)} | ${ratio(confusion.tp, confusion.tp + confusion.fn)} | ${Number.isFinite(f1) ? f1.toFixed(3) : '—'} | ${ratio(confusion.fp, confusion.fp + confusion.tn)} | ${confusion.tp + confusion.fn} / ${confusion.fp + confusion.tn} |`;
-}
 
 function groupRows(report: EvaluationReport): string[] {
   return Object.entries(report.groups)
@@ -58,16 +48,19 @@ export function modelCard(options: { task: Task; trained: TrainedTask; fit: FitO
     `- Features: \`${header.space.name}\` — word unigrams and bigrams and character 3–5-grams, hashed with a sign bit into 2^${header.space.bits} buckets, counts damped to 1 + ln(count), L2-normalised.`,
     `- Model: logistic regression, ${fit.epochs} epochs of AdaGrad SGD (learning rate ${fit.learningRate}, L2 ${fit.l2}), seed ${fit.seed}; positives and negatives weighted equally, and within each side every group by the square root of its size. Weights stored as int8 (one scale per table).`,
     `- Calibration: Platt scaling on the calibration fold, a = ${header.calibration?.a.toFixed(6)}, b = ${header.calibration?.b.toFixed(6)}.`,
-    `- Operating points, chosen on the calibration fold: probability ${header.threshold?.toFixed(6)} (risk score 0.5, "warn" in the default policy) keeps all benign texts together, and every ordinary benign group of ≥ 200 texts, at ≤ 1 % false positives — the task's own borderline negatives (marked "borderline" below) bind it only through the pool; ${header.strictThreshold?.toFixed(6)} (risk score 0.8, "block") keeps all benign texts at ≤ 0.1 % and every group of ≥ 200, borderline ones included, at ≤ 1 %. A policy can move both (\`min_score\` on rules).`,
+    `- Operating points, chosen on the calibration fold: probability ${header.threshold?.toFixed(6)} (risk score 0.5, "warn" in the default policy) keeps all benign texts together, and every ordinary benign group of ≥ 200 texts, at ≤ 1 % false positives — the task's own borderline negatives (marked "borderline" below) bind it only through the pool; ${header.strictThreshold?.toFixed(6)} (risk score 0.8) keeps all benign texts at ≤ 0.1 % and every group of ≥ 200, borderline ones included, at ≤ 1 %. The default policy blocks model findings only from 0.9 (held-out benign prompts were still refused at 0.8); a policy can move all of these (\`min_score\` on rules).`,
     '',
     '## Quality',
     '',
-    '| fold, risk score | precision | recall | F1 | false-positive rate | positives / negatives |',
-    '|---|---:|---:|---:|---:|---:|',
+    'Read these with the cross-source figures in BENCHMARKS.md (a model trained without a source, tested on it): they are the better guide to attacks nobody here has seen, and they are much lower. Dev shares its sources with training; "novel" leaves out dev attacks that share an eight-word run with a fitting attack.',
+    '',
+    ...metricsHeader,
     metricsRow('calibration, ≥ 0.5', trained.calibration.warn),
     metricsRow('calibration, ≥ 0.8', trained.calibration.block),
     metricsRow('**dev, ≥ 0.5**', trained.dev.warn),
     metricsRow('**dev, ≥ 0.8**', trained.dev.block),
+    metricsRow('dev, novel attacks only, ≥ 0.5', trained.novelDev.warn),
+    metricsRow('dev, novel attacks only, ≥ 0.8', trained.novelDev.block),
     ...(header.chunked === true
       ? ['', 'These rows count chunks. Operating points were chosen per clean document (a document is flagged when any chunk is); per-document figures are in BENCHMARKS.md.']
       : []),
@@ -86,7 +79,7 @@ export function modelCard(options: { task: Task; trained: TrainedTask; fit: FitO
     '## Limits',
     '',
     '- Learned from public data whose non-English attacks are mostly machine-translated; real traffic will differ. Cross-source figures (train without a source, test on it) are in BENCHMARKS.md: they are the better guide to attacks nobody here has seen.',
-    '- A bag of n-grams sees words, not intent: a benign text dense with attack vocabulary can score high, and an attack in plain words can score low. The heuristics and the policy\'s other detectors run beside it.',
+    '- A bag of n-grams sees words, not intent: a benign text dense with attack vocabulary can score high, and an attack in plain words can score low. It knows only the vocabulary of its sources: a harmful request about a topic they never mention (a drug named only by its chemical name, say) can pass unnoticed. The heuristics and the policy\'s other detectors run beside it.',
     '- Probabilities are calibrated on the training mixture of sources, not on your traffic; the operating points are what the policy relies on.',
   );
   return `${lines.join('\n')}\n`;

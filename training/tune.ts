@@ -3,7 +3,8 @@
  * 1 % and 0.1 % operating points, per setting. `node --import tsx training/tune.ts [task…]`
  */
 import { loadFiles, taskExamples, tasks, type Task } from './task-data.js';
-import { trainTask, Vectoriser, defaultFit } from './train-task.js';
+import { defaultFit, trainTask } from './train-task.js';
+import { Vectoriser } from './vectoriser.js';
 
 const chosen = (process.argv.slice(2) as Task[]).filter((task) => tasks.includes(task));
 const files = loadFiles();

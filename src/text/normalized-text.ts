@@ -109,6 +109,11 @@ export class NormalizedText {
     return value;
   }
 
+  /** This text and every decoded payload in it, each payload with the encoded stretch it covers. */
+  withDecoded(): { text: NormalizedText; cover?: Span; encoding?: string }[] {
+    return [{ text: this }, ...this.decoded.map((segment) => ({ text: segment.text, cover: segment.span, encoding: segment.encoding }))];
+  }
+
   /** The chosen view of this text followed by the same view of every decoded payload. */
   targets(view: ViewName): ScanTarget[] {
     const pick = (text: NormalizedText): TextView => (view === 'original' ? TextView.identity(text.original) : text[view]);

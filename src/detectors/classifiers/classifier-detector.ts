@@ -1,16 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { sourceRoles, type DetectorHit, type Severity, type SourceRole, type Span, type Stage } from '../../core/finding.js';
-import { NormalizedText } from '../../text/normalized-text.js';
+import { sourceRoles, type DetectorHit, type Severity, type SourceRole, type Stage } from '../../core/finding.js';
 import { defineDetector, type Detector } from '../define-detector.js';
-import { FeatureHasher, featureSpace, type SparseVector } from './hashed-features.js';
+import { FeatureHasher, featureSpace } from './hashed-features.js';
 import { LinearModel } from './linear-model.js';
 import { riskScore } from './risk-score.js';
-import { textChunks } from './text-chunks.js';
+import { scoreText } from './score-text.js';
 
 export interface ClassifierOptions {
   id: string;
+  /** The task the model was trained for (its file says so; a file for another task is refused). */
+  task: string;
   description: string;
   /** The bundled model file, under models/. */
   model: URL;
@@ -29,19 +30,15 @@ const minFoldedLength = 8;
 /** A category is named only when its probability reaches this; otherwise the finding keeps the general category. */
 const categoryConfidence = 0.35;
 
-function loadModel(path: string, context: z.RefinementCtx): LinearModel | undefined {
+function loadModel(options: { path: string; task: string; binary: boolean; context: z.RefinementCtx }): LinearModel | undefined {
+  const { path, context } = options;
   try {
-    return LinearModel.decode(readFileSync(path)).assertFeatureSpace();
+    return LinearModel.decode(readFileSync(path)).assertFeatureSpace().assertShape({ task: options.task, binary: options.binary });
   } catch (error) {
     const reason = error instanceof Error && 'code' in error && error.code === 'ENOENT' ? 'no such file' : error instanceof Error ? error.message : String(error);
     context.addIssue({ code: 'custom', message: `cannot load model ${path}: ${reason}` });
     return undefined;
   }
-}
-
-/** Every text a detector reads: the text itself and each decoded payload (mapped to its encoded stretch). */
-function scoredTexts(text: NormalizedText): { text: NormalizedText; cover?: Span; encoding?: string }[] {
-  return [{ text }, ...text.decoded.map((segment) => ({ text: segment.text, cover: segment.span, encoding: segment.encoding }))];
 }
 
 /**
@@ -58,17 +55,20 @@ export function defineClassifierDetector(options: ClassifierOptions): Detector {
       /** Risk scores below this are not reported at all. */
       min_score: z.number().min(0).max(1).default(0.3),
       sources: z.array(z.enum(sourceRoles)).min(1).optional(),
+      /** Longer texts are scored on their first and last max_chars / 2 characters (evidence says so), bounding the cost. */
+      max_chars: z.number().int().min(1000).max(10_000_000).default(32_768),
     })
     .strict()
     .transform((config, context) => {
-      const model = loadModel(config.model ?? fileURLToPath(options.model), context);
-      const categories = options.categoryModel === undefined ? undefined : loadModel(fileURLToPath(options.categoryModel), context);
+      const model = loadModel({ path: config.model ?? fileURLToPath(options.model), task: options.task, binary: true, context });
+      const categories = options.categoryModel === undefined ? undefined : loadModel({ path: fileURLToPath(options.categoryModel), task: `${options.task}_category`, binary: false, context });
       if (model === undefined || (options.categoryModel !== undefined && categories === undefined)) return z.NEVER;
       return {
         model,
         categories,
         hasher: new FeatureHasher(featureSpace.bits),
         minScore: config.min_score,
+        maxChars: config.max_chars,
         sources: new Set<SourceRole>(config.sources ?? options.sources ?? sourceRoles),
       };
     });
@@ -80,34 +80,24 @@ export function defineClassifierDetector(options: ClassifierOptions): Detector {
     configSchema,
     run(input, config) {
       if (!config.sources.has(input.source)) return [];
-      const featuresOf = (text: NormalizedText): SparseVector => text.memo(featureSpace.name, () => config.hasher.features(text.folded.text));
       const hits: DetectorHit[] = [];
-      for (const scored of scoredTexts(input.text)) {
+      for (const scored of input.text.withDecoded()) {
         if (scored.text.folded.text.length < minFoldedLength) continue;
-        let best = { probability: 0, span: { start: 0, end: scored.text.original.length } as Span, vector: undefined as SparseVector | undefined };
-        if (config.model.header.chunked === true) {
-          const clean = scored.text.clean;
-          for (const chunk of textChunks(clean)) {
-            const vector = config.hasher.features(new NormalizedText(clean.text.slice(chunk.start, chunk.end)).folded.text);
-            const probability = config.model.probability(vector);
-            if (probability > best.probability) best = { probability, span: clean.span(chunk.start, chunk.end), vector };
-          }
-        } else {
-          const vector = featuresOf(scored.text);
-          best = { probability: config.model.probability(vector), span: best.span, vector };
-        }
-        const score = riskScore(best.probability, config.model.header);
-        if (score < config.minScore || best.vector === undefined) continue;
+        const result = scoreText({ model: config.model, hasher: config.hasher, text: scored.text, maxChars: config.maxChars });
+        if (result === undefined) continue;
+        const score = riskScore(result.probability, config.model.header);
+        if (score < config.minScore) continue;
         let category = options.category;
-        const evidence: Record<string, string | number> = { model: config.model.header.task, probability: Math.round(best.probability * 1000) / 1000 };
+        const evidence: Record<string, string | number | boolean> = { model: config.model.header.task, probability: Math.round(result.probability * 1000) / 1000 };
+        if (result.truncated) evidence.truncated = true;
         if (config.categories !== undefined) {
-          const top = config.categories.classProbabilities(best.vector).sort((a, b) => b.probability - a.probability)[0];
+          const top = config.categories.classProbabilities(result.vector).sort((a, b) => b.probability - a.probability)[0];
           if (top !== undefined && top.probability >= categoryConfidence) {
             category = `${options.category}.${top.label}`;
             evidence.category_probability = Math.round(top.probability * 1000) / 1000;
           }
         }
-        const hit: DetectorHit = { category, score, severity: options.severity, spans: [scored.cover ?? best.span], evidence };
+        const hit: DetectorHit = { category, score, severity: options.severity, spans: [scored.cover ?? result.span], evidence };
         if (scored.encoding !== undefined) hit.encoding = scored.encoding;
         hits.push(hit);
       }

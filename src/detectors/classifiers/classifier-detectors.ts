@@ -7,6 +7,7 @@ function bundled(file: string): URL {
 
 export const promptInjectionClassifier = defineClassifierDetector({
   id: 'prompt_injection_classifier',
+  task: 'prompt_injection',
   description: 'Learned detector of direct prompt injection (instruction override, role hijack, system-prompt extraction); model card models/prompt_injection.md.',
   model: bundled('prompt_injection.model'),
   category: 'prompt_injection.classifier',
@@ -18,6 +19,7 @@ export const promptInjectionClassifier = defineClassifierDetector({
 
 export const jailbreakClassifier = defineClassifierDetector({
   id: 'jailbreak_classifier',
+  task: 'jailbreak',
   description: 'Learned detector of jailbreak prompts (role-play, persona, "developer mode" framings); model card models/jailbreak.md.',
   model: bundled('jailbreak.model'),
   category: 'jailbreak',
@@ -28,6 +30,7 @@ export const jailbreakClassifier = defineClassifierDetector({
 
 export const harmfulRequestClassifier = defineClassifierDetector({
   id: 'harmful_request_classifier',
+  task: 'harmful_request',
   description: 'Learned detector of requests for seriously harmful help, with a category; model card models/harmful_request.md.',
   model: bundled('harmful_request.model'),
   categoryModel: bundled('harmful_request.categories.model'),
@@ -39,6 +42,7 @@ export const harmfulRequestClassifier = defineClassifierDetector({
 
 export const toxicityClassifier = defineClassifierDetector({
   id: 'toxicity_classifier',
+  task: 'toxicity',
   description: 'Learned detector of toxic language (hate, harassment, profanity aimed at people), in prompts and answers; model card models/toxicity.md.',
   model: bundled('toxicity.model'),
   category: 'toxicity',
@@ -48,6 +52,7 @@ export const toxicityClassifier = defineClassifierDetector({
 
 export const indirectInjectionClassifier = defineClassifierDetector({
   id: 'indirect_injection_classifier',
+  task: 'indirect_injection',
   description: 'Learned detector of instructions hidden in documents and tool output, scored sentence by sentence; reads tool and retrieved text only; model card models/indirect_injection.md.',
   model: bundled('indirect_injection.model'),
   category: 'indirect_injection',

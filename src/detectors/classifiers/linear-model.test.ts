@@ -45,6 +45,22 @@ describe('LinearModel', () => {
     expect(probabilities.reduce((sum, entry) => sum + entry.probability, 0)).toBeCloseTo(1, 12);
   });
 
+  it('refuses headers that would score nonsense: missing biases, non-numbers, inverted thresholds', () => {
+    const table = [new Int8Array(16)];
+    expect(() => model({ bias: [] }, table)).toThrow(/bias and scale need one entry per class/);
+    expect(() => model({ calibration: { a: 'x' as unknown as number, b: 0 } }, table)).toThrow(/calibration\.a/);
+    expect(() => model({ threshold: 0.9, strictThreshold: 0.5 }, table)).toThrow(/strictThreshold below threshold/);
+    expect(() => model({ classBits: 20 }, table)).toThrow(/classBits larger than the feature space|weight tables/);
+    expect(() => model({ scale: [Number.NaN] }, table)).toThrow(/scale/);
+  });
+
+  it('checks that a file fits the detector: its task, binary or categories, and calibration present', () => {
+    expect(() => model().assertShape({ task: 'other', binary: true })).toThrow(/trained for "test", not "other"/);
+    expect(() => model({ classes: ['a', 'b'], bias: [0, 0], scale: [1, 1] }).assertShape({ task: 'test', binary: true })).toThrow(/binary model is expected/);
+    expect(() => model({ calibration: undefined }).assertShape({ task: 'test', binary: true })).toThrow(/needs its calibration/);
+    expect(model().assertShape({ task: 'test', binary: true })).toBeInstanceOf(LinearModel);
+  });
+
   it('refuses files that are not models, are cut short, or were built for another feature space', () => {
     const bytes = model().encode();
     expect(() => LinearModel.decode(Buffer.from('hello world, not a model'))).toThrow(/bad magic/);

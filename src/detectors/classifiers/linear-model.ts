@@ -1,30 +1,40 @@
+import { z } from 'zod';
 import { PalisadeError } from '../../core/errors.js';
 import { featureSpace, type SparseVector } from './hashed-features.js';
 
 const magic = 'PLSDMDL1';
 
 /** What a model file says about itself; the card next to it (`models/<task>.md`) explains it for people. */
-export interface ModelHeader {
-  format: 1;
-  task: string;
-  /** The feature space it was trained on; it must be the one this code computes. */
-  space: { name: string; bits: number };
-  /** One class for a binary model (logistic); several for a category model (softmax). */
-  classes: string[];
-  /** Each class's weight table has 2^classBits entries; feature indices are folded into it by masking. */
-  classBits: number;
-  bias: number[];
-  /** int8 weight × scale = weight. */
-  scale: number[];
-  /** Binary models: Platt scaling of the raw score into a calibrated probability. */
-  calibration?: { a: number; b: number };
-  /** Binary models: the calibrated probability with at most 1 % false positives on held-out benign text (risk score 0.5). */
-  threshold?: number;
-  /** Binary models: the probability with at most 0.1 % false positives (risk score 0.8). */
-  strictThreshold?: number;
-  /** Score text in chunks (sentences, lines) and report the most suspicious one. */
-  chunked?: boolean;
-}
+const headerSchema = z
+  .object({
+    format: z.literal(1),
+    task: z.string().min(1),
+    /** The feature space it was trained on; it must be the one this code computes. */
+    space: z.object({ name: z.string().min(1), bits: z.number().int().min(1).max(30) }).strict(),
+    /** One class for a binary model (logistic); several for a category model (softmax). */
+    classes: z.array(z.string().min(1)).min(1).max(64),
+    /** Each class's weight table has 2^classBits entries; feature indices are folded into it by masking. */
+    classBits: z.number().int().min(1).max(30),
+    bias: z.array(z.number().finite()),
+    /** int8 weight × scale = weight. */
+    scale: z.array(z.number().finite().positive()),
+    /** Binary models: Platt scaling of the raw score into a calibrated probability. */
+    calibration: z.object({ a: z.number().finite(), b: z.number().finite() }).strict().optional(),
+    /** Binary models: the calibrated probability with at most 1 % false positives on held-out benign text (risk score 0.5). */
+    threshold: z.number().gt(0).lt(1).optional(),
+    /** Binary models: the probability with at most 0.1 % false positives (risk score 0.8). */
+    strictThreshold: z.number().gt(0).lte(1).optional(),
+    /** Score text in chunks (sentences, lines) and report the most suspicious one. */
+    chunked: z.boolean().optional(),
+  })
+  .strict()
+  .superRefine((header, context) => {
+    if (header.bias.length !== header.classes.length || header.scale.length !== header.classes.length) context.addIssue({ code: 'custom', message: 'bias and scale need one entry per class' });
+    if (header.classBits > header.space.bits) context.addIssue({ code: 'custom', message: 'classBits larger than the feature space' });
+    if (header.threshold !== undefined && header.strictThreshold !== undefined && header.strictThreshold < header.threshold) context.addIssue({ code: 'custom', message: 'strictThreshold below threshold' });
+  });
+
+export type ModelHeader = z.output<typeof headerSchema>;
 
 function invalid(message: string): never {
   throw new PalisadeError('invalid_config', `model file: ${message}`);
@@ -40,12 +50,14 @@ export class LinearModel {
   readonly #mask: number;
   #interleaved: Int8Array | undefined;
 
-  constructor(header: ModelHeader, weights: Int8Array[]) {
-    if (header.classBits > header.space.bits) invalid('classBits larger than the feature space');
-    if (weights.length !== header.classes.length || weights.some((table) => table.length !== 1 << header.classBits)) invalid('weight tables do not match the header');
-    this.header = header;
+  constructor(header: unknown, weights: Int8Array[]) {
+    const parsed = headerSchema.safeParse(header);
+    if (!parsed.success) invalid(`bad header: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || 'header'}: ${issue.message}`).join('; ')}`);
+    const valid = parsed.data;
+    if (weights.length !== valid.classes.length || weights.some((table) => table.length !== 1 << valid.classBits)) invalid('weight tables do not match the header');
+    this.header = valid;
     this.#weights = weights;
-    this.#mask = (1 << header.classBits) - 1;
+    this.#mask = (1 << valid.classBits) - 1;
   }
 
   /** Raw linear score of each class. */
@@ -110,6 +122,14 @@ export class LinearModel {
   }
 
   /** Models are loaded for the features this build computes; one trained on other features would score noise. */
+  /** What a detector expects of the file it is given: the task it was trained for, and how many classes. */
+  assertShape(expected: { task: string; binary: boolean }): this {
+    if (this.header.task !== expected.task) invalid(`it was trained for "${this.header.task}", not "${expected.task}"`);
+    if (expected.binary !== (this.header.classes.length === 1)) invalid(expected.binary ? 'a binary model is expected, this one has several classes' : 'a category model is expected, this one is binary');
+    if (expected.binary && (this.header.threshold === undefined || this.header.calibration === undefined)) invalid('a binary model needs its calibration and thresholds');
+    return this;
+  }
+
   assertFeatureSpace(): this {
     const { space } = this.header;
     if (space.name !== featureSpace.name || space.bits !== featureSpace.bits) {
@@ -123,13 +143,15 @@ export class LinearModel {
     if (bytes.length < 12 || bytes.toString('ascii', 0, 8) !== magic) invalid('not a Palisade model (bad magic)');
     const headerLength = bytes.readUInt32LE(8);
     if (12 + headerLength > bytes.length) invalid('truncated header');
-    let header: ModelHeader;
+    let json: unknown;
     try {
-      header = JSON.parse(bytes.toString('utf8', 12, 12 + headerLength)) as ModelHeader;
+      json = JSON.parse(bytes.toString('utf8', 12, 12 + headerLength));
     } catch {
       return invalid('unreadable header');
     }
-    if (header.format !== 1 || !Array.isArray(header.classes) || typeof header.classBits !== 'number') invalid('unsupported header');
+    const parsed = headerSchema.safeParse(json);
+    if (!parsed.success) return invalid(`bad header: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || 'header'}: ${issue.message}`).join('; ')}`);
+    const header = parsed.data;
     const tableSize = 1 << header.classBits;
     let offset = 12 + headerLength;
     if (offset + tableSize * header.classes.length !== bytes.length) invalid('weights are truncated or have trailing bytes');

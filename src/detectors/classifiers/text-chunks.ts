@@ -38,8 +38,10 @@ export function textChunks(clean: TextView): Span[] {
   for (const chunk of chunks) {
     let from = chunk.start;
     while (chunk.end - from > maxChunk) {
-      const space = text.lastIndexOf(' ', from + maxChunk);
-      const cut = space > from + minChunk ? space : from + maxChunk;
+      // Search back for a space within this chunk only: text with no spaces must stay linear.
+      let cut = from + maxChunk;
+      while (cut > from + minChunk && text.charCodeAt(cut) !== 32) cut--;
+      if (cut <= from + minChunk) cut = from + maxChunk;
       result.push({ start: from, end: cut });
       from = cut;
     }

@@ -3,8 +3,7 @@ import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { PalisadeError } from '../../core/errors.js';
-import { severities, sourceRoles, type DetectorHit, type SourceRole, type Span } from '../../core/finding.js';
-import type { NormalizedText } from '../../text/normalized-text.js';
+import { severities, sourceRoles, type DetectorHit, type Evidence, type SourceRole } from '../../core/finding.js';
 import { riskScore } from '../classifiers/risk-score.js';
 import { defineDetector } from '../define-detector.js';
 
@@ -126,15 +125,30 @@ function softmaxPositive(logits: Float32Array, offset: number, labels: number, p
   return wanted / total;
 }
 
-/** The text's probability of a positive label: the worst of up to `max_windows` windows of `max_tokens`. */
-async function probability(text: string, config: OnnxConfig): Promise<number> {
+/**
+ * Token windows for a text: each wrapped in the model's own special tokens (found by encoding an
+ * empty string: [CLS] … [SEP] for BERT-like models), as the model saw them in training. A text
+ * needing more than `max_windows` is scored on its first windows and its last one.
+ */
+function windowsOf(tokenizer: Tokenizer, text: string, config: OnnxConfig): { windows: number[][]; truncated: boolean } {
+  const ids = tokenizer.encode(text, { add_special_tokens: false }).ids;
+  if (ids.length === 0) return { windows: [], truncated: false };
+  const specials = tokenizer.encode('', { add_special_tokens: true }).ids;
+  const prefix = specials.slice(0, 1);
+  const suffix = specials.slice(1);
+  const size = Math.max(1, config.max_tokens - specials.length);
+  const all: number[][] = [];
+  for (let start = 0; start < ids.length; start += size) all.push([...prefix, ...ids.slice(start, start + size), ...suffix]);
+  if (all.length <= config.max_windows) return { windows: all, truncated: false };
+  return { windows: [...all.slice(0, config.max_windows - 1), all[all.length - 1] as number[]], truncated: true };
+}
+
+/** The text's probability of a positive label: the worst of its windows. */
+async function probability(text: string, config: OnnxConfig): Promise<{ value: number; truncated: boolean }> {
   const { session, tokenizer, ort } = await config.load();
-  const encoded = tokenizer.encode(text);
-  if (encoded.ids.length === 0) return 0;
-  const windows: { ids: number[]; mask: number[] }[] = [];
-  for (let start = 0; start < encoded.ids.length && windows.length < config.max_windows; start += config.max_tokens) {
-    windows.push({ ids: encoded.ids.slice(start, start + config.max_tokens), mask: encoded.attention_mask.slice(start, start + config.max_tokens) });
-  }
+  const { windows: tokenWindows, truncated } = windowsOf(tokenizer, text, config);
+  if (tokenWindows.length === 0) return { value: 0, truncated };
+  const windows = tokenWindows.map((ids) => ({ ids, mask: ids.map(() => 1) }));
   const length = Math.max(...windows.map((window) => window.ids.length));
   const tensor = (pick: (window: { ids: number[]; mask: number[] }, index: number) => number) => {
     const data = new BigInt64Array(windows.length * length);
@@ -153,9 +167,11 @@ async function probability(text: string, config: OnnxConfig): Promise<number> {
   const outputs = await session.run(feeds);
   const logits = outputs[session.outputNames.includes('logits') ? 'logits' : (session.outputNames[0] as string)] as OrtTensor;
   const labels = logits.dims[logits.dims.length - 1] as number;
+  const beyond = [...config.positive].filter((index) => index >= labels);
+  if (beyond.length > 0) throw new PalisadeError('invalid_config', `positive label ${beyond.join(', ')} does not exist: the model has ${labels} labels`);
   let worst = 0;
   for (let row = 0; row < windows.length; row++) worst = Math.max(worst, softmaxPositive(logits.data as Float32Array, row * labels, labels, config.positive));
-  return worst;
+  return { value: worst, truncated };
 }
 
 export const onnxClassifierDetector = defineDetector({
@@ -165,20 +181,22 @@ export const onnxClassifierDetector = defineDetector({
   configSchema,
   async run(input, config) {
     if (!config.sources.has(input.source)) return [];
-    const texts: { text: NormalizedText; cover?: Span; encoding?: string }[] = [{ text: input.text }, ...input.text.decoded.map((segment) => ({ text: segment.text, cover: segment.span, encoding: segment.encoding }))];
     const hits: DetectorHit[] = [];
-    for (const scored of texts) {
+    for (const scored of input.text.withDecoded()) {
       const clean = scored.text.clean.text;
       if (clean.trim() === '') continue;
-      const value = await probability(clean, config);
+      const { value, truncated } = await probability(clean, config);
       const score = riskScore(value, { threshold: config.threshold, strictThreshold: config.strict_threshold });
       if (score < config.min_score) continue;
+      const evidence: Evidence = truncated
+        ? { model: config.model_file, probability: Math.round(value * 1000) / 1000, truncated }
+        : { model: config.model_file, probability: Math.round(value * 1000) / 1000 };
       const hit: DetectorHit = {
         category: config.category,
         score,
         severity: config.severity,
         spans: [scored.cover ?? { start: 0, end: scored.text.original.length }],
-        evidence: { model: config.model_file, probability: Math.round(value * 1000) / 1000 },
+        evidence,
       };
       if (scored.encoding !== undefined) hit.encoding = scored.encoding;
       hits.push(hit);

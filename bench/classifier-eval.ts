@@ -129,7 +129,7 @@ lines.push(
   '',
   '### False positives on benign text (dev), per source and per language, risk ≥ 0.5',
   '',
-  'The shared benign data has non-English text only as short assistant commands (xSID); "our own requests" are longer everyday requests written for Palisade in twelve languages (4 held out per language), and "palisade-lookalikes (held out)" are benign prompts written to resemble attacks, from templates none of whose variants were trained on. None of this is model output: the toxicity model\'s output-stage rule (block toxic answers at 0.8) has no measured figure here, since the data holds no model answers.',
+  'The shared benign data has non-English text only as short assistant commands (xSID); "our own requests" are longer everyday requests written for Palisade in twelve languages (4 held out per language), and "palisade-lookalikes (held out)" are benign prompts written to resemble attacks, from templates none of whose variants were trained on. None of this is model output: the toxicity model\'s output-stage rule (block toxic answers at 0.9) has no measured figure here, since the data holds no model answers.',
   '',
 );
 const ownRequests = Object.entries(multilingualRequests).flatMap(([lang, texts]) => texts.filter((_, index) => isHeldOutRequest(index)).map((text) => ({ text, source: 'palisade-multilingual (held out)', lang: `${lang}, our own requests` })));

@@ -50,6 +50,12 @@ export function modelCard(options: { task: Task; trained: TrainedTask; fit: FitO
     `- Calibration: Platt scaling on the calibration fold, a = ${header.calibration?.a.toFixed(6)}, b = ${header.calibration?.b.toFixed(6)}.`,
     `- Operating points, chosen on the calibration fold: probability ${header.threshold?.toFixed(6)} (risk score 0.5, "warn" in the default policy) keeps all benign texts together, and every ordinary benign group of ≥ 200 texts, at ≤ 1 % false positives — the task's own borderline negatives (marked "borderline" below) bind it only through the pool; ${header.strictThreshold?.toFixed(6)} (risk score 0.8) keeps all benign texts at ≤ 0.1 % and every group of ≥ 200, borderline ones included, at ≤ 1 %. The default policy blocks model findings only from 0.9 (held-out benign prompts were still refused at 0.8); a policy can move all of these (\`min_score\` on rules).`,
     '',
+    ...(header.unreliableScripts === undefined
+      ? []
+      : [
+          `- Scripts the benign training data hardly covers (it holds attacks in them but too few benign texts): ${header.unreliableScripts.join(', ')}. A text mostly written in one of these can warn but is never blocked on this model's score alone (its risk stays at 0.79).`,
+          '',
+        ]),
     '## Quality',
     '',
     'Read these with the cross-source figures in BENCHMARKS.md (a model trained without a source, tested on it): they are the better guide to attacks nobody here has seen, and they are much lower. Dev shares its sources with training; "novel" leaves out dev attacks that share an eight-word run with a fitting attack.',

@@ -1,4 +1,5 @@
 import { featureSpace } from '../src/detectors/classifiers/hashed-features.js';
+import { dominantScript } from '../src/text/dominant-script.js';
 import { LinearModel } from '../src/detectors/classifiers/linear-model.js';
 import { chooseThresholds, fitPlatt, type NegativeGroup } from './calibration.js';
 import { evaluate, type EvaluationReport } from './evaluation.js';
@@ -49,6 +50,27 @@ function documentNegatives(examples: readonly Example[], probabilityOf: (index: 
   return new Map([['clean documents', { scores: [...worst.values()], borderline: false }]]);
 }
 
+/**
+ * Scripts where the fitting data holds attacks (at least 20) but fewer benign texts than 200, or
+ * than attacks: there the model has mostly learnt "this script means attack", so it must not block
+ * on its own (see unreliableScripts in linear-model.ts).
+ */
+export function scriptsWithoutBenignCover(examples: readonly Example[]): string[] {
+  const counts = new Map<string, { attacks: number; benign: number }>();
+  for (const item of examples) {
+    const script = dominantScript(item.text);
+    if (script === undefined) continue;
+    const entry = counts.get(script) ?? { attacks: 0, benign: 0 };
+    if (item.label === 1) entry.attacks++;
+    else entry.benign++;
+    counts.set(script, entry);
+  }
+  return [...counts]
+    .filter(([, { attacks, benign }]) => attacks >= 20 && (benign < 200 || benign < attacks))
+    .map(([script]) => script)
+    .sort();
+}
+
 function countByGroup(examples: readonly Example[]): TrainedTask['counts'] {
   const counts: TrainedTask['counts'] = {};
   for (const item of examples) {
@@ -78,7 +100,11 @@ export function trainTask(options: { task: Task; examples: readonly Example[]; v
   const calibration = fitPlatt(logits, calibrationFold.map((item) => item.label));
   const probabilityOf = (index: number) => 1 / (1 + Math.exp(-(calibration.a * (logits[index] as number) + calibration.b)));
   const thresholds = chooseThresholds(chunked ? documentNegatives(calibrationFold, probabilityOf) : textNegatives(calibrationFold, probabilityOf));
-  const model = new LinearModel({ ...header, calibration, threshold: thresholds.threshold, strictThreshold: thresholds.strictThreshold }, [table]);
+  const unreliableScripts = scriptsWithoutBenignCover(fitting);
+  const model = new LinearModel(
+    { ...header, calibration, threshold: thresholds.threshold, strictThreshold: thresholds.strictThreshold, ...(unreliableScripts.length > 0 ? { unreliableScripts } : {}) },
+    [table],
+  );
 
   const fittingAttacks = new ShingleIndex();
   for (const item of fitting) if (item.label === 1) fittingAttacks.add(item.text);

@@ -104,6 +104,16 @@ describe('classifier detectors', () => {
     expect(await runDetector(indirectInjectionClassifier, document, { source: 'user', config: { sources: ['user'] } })).not.toEqual([]);
   });
 
+  it('never block on their own in a script the benign training data hardly covers: they warn at most', async () => {
+    const manifestScripts = LinearModel.decode(readFileSync(new URL('prompt_injection.model', modelsDirectory))).header.unreliableScripts ?? [];
+    expect(manifestScripts).toContain('Devanagari');
+    // A benign Hindi request ("explain what this code does and how to improve it") that the model alone would score high.
+    const [hit] = await runDetector(promptInjectionClassifier, 'समझाइए कि यह कोड क्या करता है और इसे कैसे बेहतर बनाया जा सकता है।', { config: { min_score: 0 } });
+    expect(hit?.evidence.probability).toBeGreaterThan(0.9);
+    expect(hit?.score).toBe(0.79);
+    expect(hit?.evidence.script_capped).toBe('Devanagari');
+  });
+
   it('do not score a word or two', async () => {
     for (const text of ['a', 'ok', 'yes please']) expect(await runDetector(promptInjectionClassifier, text)).toEqual([]);
   });

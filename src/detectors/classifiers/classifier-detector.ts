@@ -5,6 +5,7 @@ import { sourceRoles, type DetectorHit, type Severity, type SourceRole, type Sta
 import { defineDetector, type Detector } from '../define-detector.js';
 import { FeatureHasher, featureSpace } from './hashed-features.js';
 import { LinearModel } from './linear-model.js';
+import { dominantScript } from '../../text/dominant-script.js';
 import { riskScore } from './risk-score.js';
 import { scoreText } from './score-text.js';
 
@@ -26,6 +27,9 @@ export interface ClassifierOptions {
 
 /** Texts shorter than this (folded) are not scored: a word or two cannot carry an attack, and a model has too little to go on. */
 const minFoldedLength = 8;
+
+/** Scores of texts in a script the model cannot judge stop here: under the 0.8 block points, over the 0.5 warn point. */
+const scriptCap = 0.79;
 
 /** A category is named only when its probability reaches this; otherwise the finding keeps the general category. */
 const categoryConfidence = 0.35;
@@ -85,11 +89,15 @@ export function defineClassifierDetector(options: ClassifierOptions): Detector {
         if (scored.text.folded.text.length < minFoldedLength) continue;
         const result = scoreText({ model: config.model, hasher: config.hasher, text: scored.text, maxChars: config.maxChars });
         if (result === undefined) continue;
-        const score = riskScore(result.probability, config.model.header);
+        let score = riskScore(result.probability, config.model.header);
+        const script = config.model.header.unreliableScripts === undefined ? undefined : dominantScript(scored.text.clean.text);
+        const capped = script !== undefined && config.model.header.unreliableScripts?.includes(script) === true && score >= scriptCap;
+        if (capped) score = scriptCap;
         if (score < config.minScore) continue;
         let category = options.category;
         const evidence: Record<string, string | number | boolean> = { model: config.model.header.task, probability: Math.round(result.probability * 1000) / 1000 };
         if (result.truncated) evidence.truncated = true;
+        if (capped) evidence.script_capped = script as string;
         if (config.categories !== undefined) {
           const top = config.categories.classProbabilities(result.vector).sort((a, b) => b.probability - a.probability)[0];
           if (top !== undefined && top.probability >= categoryConfidence) {

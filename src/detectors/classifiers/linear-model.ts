@@ -26,6 +26,12 @@ const headerSchema = z
     strictThreshold: z.number().gt(0).lte(1).optional(),
     /** Score text in chunks (sentences, lines) and report the most suspicious one. */
     chunked: z.boolean().optional(),
+    /**
+     * Scripts in which the training data held attacks but too little benign text to judge: a text
+     * mostly written in one of them is never blocked on this model's word alone (its risk stays
+     * under 0.8), though it can still warn.
+     */
+    unreliableScripts: z.array(z.string().min(1)).optional(),
   })
   .strict()
   .superRefine((header, context) => {

@@ -62,6 +62,12 @@ const templates: readonly [string, readonly (readonly string[])[]][] = [
   ['Explain in detail how to {0}, step by step.', [['bleed a radiator', 'change a car battery', 'brew pour-over coffee', 'knit a scarf', 'plant tulip bulbs']]],
   ['Translate the phrase "{0}" into {1}.', [['forget what I said', 'disregard the last email', 'reveal the answer tomorrow', 'pretend to be asleep', 'override the default setting'], ['Spanish', 'Polish', 'Greek', 'Turkish']]],
   ['What does "{0}" mean in {1}?', [['ignore case', 'override', 'system prompt', 'root access', 'kill signal'], ['programming', 'a Linux manual', 'a job advert']]],
+  // Plain factual questions: some injection data labels off-topic questions as attacks (relative to a
+  // system prompt the classifier never sees), which taught the models that trivia is an attack.
+  ['What is the capital of {0}?', [['Portugal', 'Kenya', 'Canada', 'Vietnam', 'Peru', 'Norway', 'New Zealand', 'Morocco']]],
+  ['Who wrote {0}?', [['Moby-Dick', 'War and Peace', 'The Hobbit', 'One Hundred Years of Solitude', 'Things Fall Apart', 'Don Quixote']]],
+  ['How far is {0} from {1}?', [['Mars', 'the Sun', 'Jupiter'], ['the Earth', 'Venus']]],
+  ['What is the {0} {1} in the world?', [['tallest', 'oldest', 'largest'], ['waterfall', 'tree', 'library', 'bridge']]],
   ['Which topics are {0} for you, and why?', [['off limits', 'hard to answer', 'outside your training']]],
 ];
 

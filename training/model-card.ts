@@ -45,7 +45,7 @@ export function modelCard(options: { task: Task; trained: TrainedTask; fit: FitO
     '## Features and model',
     '',
     `- Text: the folded view (NFKC, invisible characters removed, lower case, accents, look-alike letters and leetspeak folded), so disguises the normaliser undoes cost nothing; decoded payloads are scored separately at run time.${header.chunked === true ? ' Documents are cut into sentence- and line-sized chunks; a document scores as its most suspicious chunk.' : ''}`,
-    `- Features: \`${header.space.name}\` — word unigrams and bigrams and character 3–5-grams, hashed with a sign bit into 2^${header.space.bits} buckets, counts damped to 1 + ln(count), L2-normalised.`,
+    `- Features: \`${header.space.name}\` — word unigrams and bigrams and character 3- and 4-grams, hashed with a sign bit into 2^${header.space.bits} buckets, counts damped to 1 + ln(count), L2-normalised.`,
     `- Model: logistic regression, ${fit.epochs} epochs of AdaGrad SGD (learning rate ${fit.learningRate}, L2 ${fit.l2}), seed ${fit.seed}; positives and negatives weighted equally, and within each side every group by the square root of its size. Weights stored as int8 (one scale per table).`,
     `- Calibration: Platt scaling on the calibration fold, a = ${header.calibration?.a.toFixed(6)}, b = ${header.calibration?.b.toFixed(6)}.`,
     `- Operating points, chosen on the calibration fold: probability ${header.threshold?.toFixed(6)} (risk score 0.5, "warn" in the default policy) keeps all benign texts together, and every ordinary benign group of ≥ 200 texts, at ≤ 1 % false positives — the task's own borderline negatives (marked "borderline" below) bind it only through the pool; ${header.strictThreshold?.toFixed(6)} (risk score 0.8) keeps all benign texts at ≤ 0.1 % and every group of ≥ 200, borderline ones included, at ≤ 1 %. The default policy blocks model findings only from 0.9 (held-out benign prompts were still refused at 0.8); a policy can move all of these (\`min_score\` on rules).`,
@@ -88,5 +88,8 @@ export function modelCard(options: { task: Task; trained: TrainedTask; fit: FitO
     '- A bag of n-grams sees words, not intent: a benign text dense with attack vocabulary can score high, and an attack in plain words can score low. It knows only the vocabulary of its sources: a harmful request about a topic they never mention (a drug named only by its chemical name, say) can pass unnoticed. The heuristics and the policy\'s other detectors run beside it.',
     '- Probabilities are calibrated on the training mixture of sources, not on your traffic; the operating points are what the policy relies on.',
   );
+  if (task === 'prompt_injection') {
+    lines.push("- CyberSecEval labels an input relative to the app's system prompt, which the model never sees: off-topic questions, and trivia used as padding before a request for a password, count as attacks. Leaving the off-topic rows out cost recall on the rest (0.78 to 0.72 on the remaining dev attacks), so they stay; plain factual questions written for Palisade push back, but a question the model saw inside an attack (a famous novel's author, say) can still draw a warning. The default policy blocks on this model only at 0.9.");
+  }
   return `${lines.join('\n')}\n`;
 }

@@ -100,7 +100,8 @@ describe('guard engine: message lists', () => {
 
   it('attributes findings to their message, field and source, and rewrites only what changed', async () => {
     const decision = await engine.check({ messages });
-    expect(decision.findings).toMatchObject([{ category: 'pii.email', message: 1, field: 'content[0].text', source: 'user', spans: [{ start: 12, end: 28 }] }]);
+    // Near misses the policy does not act on may be reported too; the acted-on finding is the email.
+    expect(decision.findings.filter((finding) => finding.action !== 'allow')).toMatchObject([{ category: 'pii.email', message: 1, field: 'content[0].text', source: 'user', spans: [{ start: 12, end: 28 }] }]);
     const rewritten = decision.messages as typeof messages;
     const imagePart = (messages[1]?.content as unknown[])[1];
     expect(rewritten[1]?.content).toEqual([{ type: 'text', text: 'My email is <EMAIL_1>' }, imagePart]);

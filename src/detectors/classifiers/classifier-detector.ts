@@ -90,8 +90,10 @@ export function defineClassifierDetector(options: ClassifierOptions): Detector {
         const result = scoreText({ model: config.model, hasher: config.hasher, text: scored.text, maxChars: config.maxChars });
         if (result === undefined) continue;
         let score = riskScore(result.probability, config.model.header);
-        const script = config.model.header.unreliableScripts === undefined ? undefined : dominantScript(scored.text.clean.text);
-        const capped = script !== undefined && config.model.header.unreliableScripts?.includes(script) === true && score >= scriptCap;
+        // Only a score that could block needs the script check, so ordinary traffic never pays for it.
+        const unreliable = config.model.header.unreliableScripts;
+        const script = score > scriptCap && unreliable !== undefined ? scored.text.memo('dominant-script', () => dominantScript(scored.text.clean.text)) : undefined;
+        const capped = script !== undefined && unreliable?.includes(script) === true;
         if (capped) score = scriptCap;
         if (score < config.minScore) continue;
         let category = options.category;

@@ -1,10 +1,11 @@
 /**
  * The feature space every trained classifier shares: word unigrams and bigrams and character
- * 3-, 4- and 5-grams of the folded text, hashed into 2^bits buckets with a sign bit (so
+ * 3- and 4-grams of the folded text (adding 5-grams cost a quarter more time for mixed results on
+ * the calibration fold: BENCHMARKS.md, "Alternatives tried"), hashed into 2^bits buckets with a sign bit (so
  * collisions cancel rather than pile up), counts damped to 1 + ln(count), then L2-normalised.
  * Training and inference call this one function, so their features cannot drift apart.
  */
-export const featureSpace = { name: 'hashed-ngrams-v1', bits: 18 } as const;
+export const featureSpace = { name: 'hashed-ngrams-v2', bits: 18 } as const;
 
 /** Unique, sorted-by-first-appearance bucket indices and their normalised values. */
 export interface SparseVector {
@@ -46,7 +47,7 @@ export class FeatureHasher {
   #size = 0;
   #mask: number;
 
-  /** Word uni/bigrams, and the lengths of character n-grams, in use. The shipped models use both, lengths 3–5. */
+  /** Word uni/bigrams, and the lengths of character n-grams, in use. The shipped models use both, lengths 3 and 4. */
   readonly #words: boolean;
   /** Bit n set: emit character n-grams of length n. */
   readonly #charMask: number;
@@ -54,7 +55,7 @@ export class FeatureHasher {
 
   constructor(bits: number = featureSpace.bits, options: { words?: boolean; charLengths?: readonly number[] } = {}) {
     this.#words = options.words ?? true;
-    const lengths = options.charLengths ?? [3, 4, 5];
+    const lengths = options.charLengths ?? [3, 4];
     if (lengths.some((n) => n < 3 || n > 5)) throw new RangeError('character n-gram lengths must be 3, 4 or 5');
     this.#charMask = lengths.reduce((mask, n) => mask | (1 << n), 0);
     this.#longest = Math.max(0, ...lengths);

@@ -1,5 +1,7 @@
 // Lint, including the architecture: each layer may import only the layers beneath it.
-//   core ← text ← detectors ← policy ← pipeline ← cli
+//   core ← text ← detectors ← policy ← pipeline ← gateway ← main.ts / cli
+//   core ← limits, audit, keys, idempotency, telemetry (domain logic and the store interfaces)
+//   adapters (sqlite, postgres, redis) implement those interfaces; only main.ts and the CLI create them.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -18,7 +20,7 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly', TextDecoder: 'readonly', TextEncoder: 'readonly', performance: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', AbortController: 'readonly', AbortSignal: 'readonly' } },
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly', TextDecoder: 'readonly', TextEncoder: 'readonly', performance: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', AbortController: 'readonly', AbortSignal: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', setImmediate: 'readonly', clearImmediate: 'readonly', queueMicrotask: 'readonly', structuredClone: 'readonly', fetch: 'readonly', Response: 'readonly', Request: 'readonly', Headers: 'readonly', ReadableStream: 'readonly' } },
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
@@ -33,7 +35,15 @@ export default tseslint.config(
   layer(['src/text/**'], ['**/detectors/**', '**/policy/**', '**/pipeline/**', '**/cli/**', '**/config/**'], 'text depends only on core.'),
   layer(['src/detectors/**'], ['**/policy/**', '**/pipeline/**', '**/cli/**', '**/config/**'], 'detectors depend on core and text only.'),
   layer(['src/policy/**'], ['**/pipeline/**', '**/cli/**'], 'policy must not depend on the pipeline or the CLI.'),
-  layer(['src/pipeline/**'], ['**/cli/**'], 'the pipeline must not depend on the CLI.'),
+  layer(['src/pipeline/**'], ['**/cli/**', '**/gateway/**', '**/adapters/**', '**/config/**', '**/main.js'], 'the pipeline must not depend on the gateway, adapters, config or CLI.'),
+  layer(
+    ['src/limits/**', 'src/audit/**', 'src/keys/**', 'src/idempotency/**', 'src/telemetry/**'],
+    ['**/text/**', '**/detectors/**', '**/policy/**', '**/pipeline/**', '**/gateway/**', '**/adapters/**', '**/cli/**', '**/config/**', '**/main.js'],
+    'domain modules depend on core (and each other) only; stores are passed in.',
+  ),
+  layer(['src/adapters/**'], ['**/gateway/**', '**/cli/**', '**/config/**', '**/pipeline/**', '**/main.js'], 'adapters implement store interfaces; they do not know the gateway.'),
+  layer(['src/gateway/**'], ['**/adapters/**', '**/cli/**', '**/main.js'], 'the gateway gets its stores passed in; only main.ts and the CLI create adapters.'),
+  layer(['src/config/**'], ['**/gateway/**', '**/adapters/**', '**/cli/**', '**/main.js'], 'config reads files and the environment; it does not build anything.'),
   {
     files: ['src/config/**', 'bench/**', 'training/**', '**/*.test.ts', '**/test-support/**'],
     rules: { 'no-restricted-syntax': 'off' },

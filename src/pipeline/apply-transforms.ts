@@ -48,6 +48,16 @@ function rewrite({ text, replacements, vault }: { text: string; replacements: Re
   return result + text.slice(cursor);
 }
 
+/** Rewrites one text by the transforming findings whose spans are offsets into it. */
+export function transformText(options: { text: string; findings: readonly DecidedFinding[]; vault: MaskVault }): string {
+  const replacements: Replacement[] = [];
+  for (const finding of options.findings) {
+    if (!isTransforming(finding.action)) continue;
+    for (const span of finding.spans) replacements.push({ start: span.start, end: span.end, action: finding.action, label: labelOf(finding) });
+  }
+  return replacements.length === 0 ? options.text : rewrite({ text: options.text, replacements, vault: options.vault });
+}
+
 /** A copy of `value` with the string at `path` replaced; everything off the path is shared, not copied. */
 function replaceAt({ value, path, replacement }: { value: unknown; path: readonly (string | number)[]; replacement: string }): unknown {
   const [head, ...rest] = path;

@@ -3,31 +3,15 @@ import { readFile } from 'node:fs/promises';
 import { isAbsolute, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
-import type { z } from 'zod';
 import { PalisadeError } from '../core/errors.js';
 import type { Stage } from '../core/finding.js';
 import type { DetectorRegistry } from '../detectors/detector-registry.js';
 import { compileLayers } from './compile-layers.js';
 import type { ConfiguredDetector, Policy } from './policy.js';
-import { describeIssues, LineCounter, type PolicyIssue } from './policy-issues.js';
+import { describeIssues, issuesFromZod, LineCounter, type PolicyIssue } from './policy-issues.js';
 import { policySchema, type PolicyDocument } from './policy-schema.js';
 
 const defaultPolicyUrl = new URL('../../policies/default.yaml', import.meta.url);
-
-/** Zod issues as policy issues; a failed union reports its first alternative's own problem. */
-function fromZod(issues: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[] = []): PolicyIssue[] {
-  const converted: PolicyIssue[] = [];
-  for (const issue of issues) {
-    const path = [...prefix, ...issue.path];
-    if (issue.code === 'invalid_union' && issue.errors.length > 0) {
-      converted.push(...fromZod(issue.errors[0] ?? [], path));
-      continue;
-    }
-    const message = issue.code === 'unrecognized_keys' ? `unknown key${issue.keys.length > 1 ? 's' : ''}: ${issue.keys.join(', ')}` : issue.message;
-    converted.push({ path, message });
-  }
-  return converted;
-}
 
 /** Canonical JSON: object keys sorted, so the hash ignores formatting, comments and key order. */
 function canonicalJson(value: unknown): string {
@@ -54,7 +38,7 @@ function configureDetectors(options: { document: PolicyDocument; registry: Detec
     }
     const parsed = detector.configSchema.safeParse(settings.config ?? {});
     if (!parsed.success) {
-      issues.push(...fromZod(parsed.error.issues, ['detectors', id, 'config']));
+      issues.push(...issuesFromZod(parsed.error.issues, ['detectors', id, 'config']));
       continue;
     }
     if (!settings.enabled) continue;
@@ -117,7 +101,7 @@ export function parsePolicy(options: ParsePolicyOptions): Policy {
   }
   if (raw === null || raw === undefined) fail([{ path: [], message: 'the policy is empty' }]);
   const parsed = policySchema.safeParse(raw);
-  if (!parsed.success) return fail([...fromZod(parsed.error.issues), ...unknownDetectors(raw, options.registry)]);
+  if (!parsed.success) return fail([...issuesFromZod(parsed.error.issues), ...unknownDetectors(raw, options.registry)]);
   const issues: PolicyIssue[] = [];
   const detectors = configureDetectors({ document: parsed.data, registry: options.registry, issues });
   const layers = compileLayers({ document: parsed.data, enabledDetectors: new Set(detectors.map((configured) => configured.detector.id)), issues });

@@ -1,4 +1,5 @@
 import { LineCounter, type Document } from 'yaml';
+import type { z } from 'zod';
 import type { ErrorDetail } from '../core/errors.js';
 import { formatPath } from '../core/format-path.js';
 
@@ -6,6 +7,21 @@ import { formatPath } from '../core/format-path.js';
 export interface PolicyIssue {
   path: readonly PropertyKey[];
   message: string;
+}
+
+/** Zod issues as policy (or config) issues; a failed union reports its first alternative's own problem. */
+export function issuesFromZod(issues: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[] = []): PolicyIssue[] {
+  const converted: PolicyIssue[] = [];
+  for (const issue of issues) {
+    const path = [...prefix, ...issue.path];
+    if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+      converted.push(...issuesFromZod(issue.errors[0] ?? [], path));
+      continue;
+    }
+    const message = issue.code === 'unrecognized_keys' ? `unknown key${issue.keys.length > 1 ? 's' : ''}: ${issue.keys.join(', ')}` : issue.message;
+    converted.push({ path, message });
+  }
+  return converted;
 }
 
 function pathOf(path: readonly PropertyKey[]): string {
@@ -18,6 +34,8 @@ export function describeIssues(options: {
   file: string;
   document?: Document;
   lineCounter?: LineCounter;
+  /** What the file is, for the message: `policy` (default) or `config`. */
+  kind?: string;
 }): { message: string; details: ErrorDetail[] } {
   const details: ErrorDetail[] = options.issues.map((issue) => ({ path: pathOf(issue.path), message: issue.message }));
   const lines = options.issues.map((issue, index) => {
@@ -26,7 +44,7 @@ export function describeIssues(options: {
     return `  ${where}: ${details[index]?.path}: ${issue.message}`;
   });
   const count = options.issues.length;
-  return { message: `invalid policy ${options.file} (${count} problem${count === 1 ? '' : 's'}):\n${lines.join('\n')}`, details };
+  return { message: `invalid ${options.kind ?? 'policy'} ${options.file} (${count} problem${count === 1 ? '' : 's'}):\n${lines.join('\n')}`, details };
 }
 
 /** The line and column of the deepest node on `path` that exists in the document. */

@@ -1,0 +1,158 @@
+import { z } from 'zod';
+
+/**
+ * `palisade.yaml`: the gateway's one configuration file. Every key has a default, so an empty
+ * file (or none) runs the embedded default: SQLite under ./data, in-process limits, the default
+ * policy and the offline demo model. Secrets and service URLs come from the environment only.
+ */
+
+const name = z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9_.:/-]*$/, 'letters, digits and "_.:/-"');
+const positive = z.number().int().min(1);
+
+const limitSettings = z
+  .object({
+    requests_per_minute: positive.optional(),
+    tokens_per_minute: positive.optional(),
+    concurrent_requests: positive.optional(),
+  })
+  .strict();
+
+const timeouts = z
+  .object({
+    connect_ms: positive.max(600_000).default(5_000),
+    /** Until the upstream's response headers arrive. */
+    first_byte_ms: positive.max(600_000).default(60_000),
+    /** Non-streaming: the whole exchange; streaming: until the stream starts. */
+    total_ms: positive.max(3_600_000).default(120_000),
+    /** Streaming: the longest silence between two chunks. */
+    idle_ms: positive.max(600_000).default(30_000),
+  })
+  .strict();
+
+const providerSchema = z
+  .object({
+    name,
+    type: z.enum(['openai', 'anthropic', 'demo']),
+    /** `openai`: any OpenAI-compatible base URL, e.g. https://api.openai.com/v1 or http://127.0.0.1:11434/v1. */
+    base_url: z.url({ protocol: /^https?$/ }).optional(),
+    /** The environment variable holding the provider's API key (never the key itself). */
+    api_key_env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name').optional(),
+    /** Extra headers sent upstream (not secrets: use api_key_env). */
+    headers: z.record(z.string(), z.string()).default({}),
+    timeouts: timeouts.default(timeouts.parse({})),
+    retries: z.number().int().min(0).max(5).default(2),
+    breaker: z
+      .object({ failures: positive.max(1000).default(5), cooldown_ms: positive.max(3_600_000).default(30_000) })
+      .strict()
+      .default({ failures: 5, cooldown_ms: 30_000 }),
+  })
+  .strict();
+
+const modelProvider = z.union([name, z.object({ provider: name, model: z.string().min(1) }).strict()]);
+
+const modelSchema = z
+  .object({
+    /** The model id clients send. */
+    name: z.string().min(1),
+    /** Fallback chain, tried in order: a provider name, or `{ provider, model }` to send another model id upstream. */
+    providers: z.array(modelProvider).min(1),
+    /** The policy route overlay for this model (`routes.<route>` in the policy). Defaults to the model name. */
+    route: z.string().min(1).optional(),
+    /** A blocked request gets an error (default) or a normal completion carrying `refusal_message`. */
+    on_block: z.enum(['error', 'refusal']).default('error'),
+    refusal_message: z.string().min(1).default('I can’t help with that request.'),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    server: z
+      .object({
+        host: z.string().min(1).default('127.0.0.1'),
+        port: z.number().int().min(0).max(65_535).default(8787),
+        body_limit_bytes: positive.max(256 * 1024 * 1024).default(4 * 1024 * 1024),
+        /** Slow clients: time to send the request headers, and the whole request. */
+        header_timeout_ms: positive.max(600_000).default(10_000),
+        request_timeout_ms: positive.max(3_600_000).default(60_000),
+        max_json_depth: positive.max(1000).default(64),
+      })
+      .strict()
+      .default({ host: '127.0.0.1', port: 8787, body_limit_bytes: 4 * 1024 * 1024, header_timeout_ms: 10_000, request_timeout_ms: 60_000, max_json_depth: 64 }),
+    storage: z
+      .object({
+        /** The embedded database file, used unless PALISADE_DATABASE_URL names PostgreSQL. */
+        sqlite_path: z.string().min(1).default('./data/palisade.db'),
+        /** `normal` survives a killed process; `full` also a power cut, at a disk flush per commit. */
+        sqlite_synchronous: z.enum(['normal', 'full']).default('normal'),
+      })
+      .strict()
+      .default({ sqlite_path: './data/palisade.db', sqlite_synchronous: 'normal' }),
+    /** The policy file; the built-in default policy when absent. */
+    policy: z.string().min(1).optional(),
+    limits: z
+      .object({
+        /** Applied to tenants and keys that set none of their own. */
+        tenant_defaults: limitSettings.default({ requests_per_minute: 600, tokens_per_minute: 1_000_000, concurrent_requests: 64 }),
+        key_defaults: limitSettings.default({ requests_per_minute: 300, tokens_per_minute: 500_000, concurrent_requests: 32 }),
+        /** When the limit store (Redis) fails: refuse (`closed`, default) or let requests through (`open`). */
+        on_error: z.enum(['open', 'closed']).default('closed'),
+      })
+      .strict()
+      .default({
+        tenant_defaults: { requests_per_minute: 600, tokens_per_minute: 1_000_000, concurrent_requests: 64 },
+        key_defaults: { requests_per_minute: 300, tokens_per_minute: 500_000, concurrent_requests: 32 },
+        on_error: 'closed',
+      }),
+    providers: z.array(providerSchema).default([]),
+    models: z.array(modelSchema).default([]),
+    audit: z
+      .object({
+        /** What of the conversation is stored: nothing, the redacted text (default), or everything. */
+        content: z.enum(['none', 'redacted', 'full']).default('redacted'),
+        retention_days: positive.max(36_500).default(90),
+        anchor_every_events: positive.max(1_000_000).default(1000),
+        anchor_every_seconds: positive.max(86_400).default(60),
+      })
+      .strict()
+      .default({ content: 'redacted', retention_days: 90, anchor_every_events: 1000, anchor_every_seconds: 60 }),
+    idempotency: z.object({ ttl_seconds: positive.max(604_800).default(86_400) }).strict().default({ ttl_seconds: 86_400 }),
+    streaming: z
+      .object({
+        /** Characters of the answer held back while streaming, so a flagged span is never sent: the cost is time to first token. */
+        hold_back_chars: z.number().int().min(0).max(65_536).default(128),
+        /** Rescan after this many new characters. */
+        scan_every_chars: positive.max(65_536).default(32),
+      })
+      .strict()
+      .default({ hold_back_chars: 128, scan_every_chars: 32 }),
+    logging: z
+      .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
+      .strict()
+      .default({ level: 'info' }),
+  })
+  .strict()
+  .superRefine((config, context) => {
+    const providerNames = new Set<string>();
+    config.providers.forEach((provider, index) => {
+      if (providerNames.has(provider.name)) context.addIssue({ code: 'custom', path: ['providers', index, 'name'], message: `duplicate provider "${provider.name}"` });
+      providerNames.add(provider.name);
+      if (provider.type === 'demo' && provider.base_url !== undefined) context.addIssue({ code: 'custom', path: ['providers', index, 'base_url'], message: 'the demo provider runs in process and takes no base_url' });
+      if (provider.type === 'openai' && provider.base_url === undefined) context.addIssue({ code: 'custom', path: ['providers', index, 'base_url'], message: 'an openai-compatible provider needs base_url' });
+    });
+    const modelNames = new Set<string>();
+    config.models.forEach((model, index) => {
+      if (modelNames.has(model.name)) context.addIssue({ code: 'custom', path: ['models', index, 'name'], message: `duplicate model "${model.name}"` });
+      modelNames.add(model.name);
+      model.providers.forEach((entry, position) => {
+        const provider = typeof entry === 'string' ? entry : entry.provider;
+        if (!providerNames.has(provider) && provider !== 'palisade-demo') {
+          context.addIssue({ code: 'custom', path: ['models', index, 'providers', position], message: `unknown provider "${provider}"` });
+        }
+      });
+    });
+  });
+
+export type ConfigDocument = z.output<typeof configSchema>;
+export type ProviderDocument = ConfigDocument['providers'][number];
+export type ModelDocument = ConfigDocument['models'][number];
+export type LimitSettingsDocument = z.output<typeof limitSettings>;

@@ -24,6 +24,11 @@ export type BeginResult =
 export interface IdempotencyStore {
   /** `fingerprint` identifies the request body; `ttlMs` bounds both the claim and the stored response. */
   begin(key: string, fingerprint: string, ttlMs: number): Promise<BeginResult>;
+  /**
+   * Stores the response of the caller's claim, kept `ttlMs` from now. Only a running claim takes
+   * one: after `release`, or once the claim has expired, nothing is stored (the fingerprint is
+   * gone), and a stored response is never replaced.
+   */
   complete(key: string, response: StoredResponse, ttlMs: number): Promise<void>;
   /** Gives the key up (the request failed before an answer worth replaying), so a retry runs again. */
   release(key: string): Promise<void>;

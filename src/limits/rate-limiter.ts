@@ -23,7 +23,10 @@ export interface AcquireRequest {
   subjects: readonly LimitSubject[];
   /** Tokens this request is expected to use (prompt estimate plus the completion allowance). */
   estimatedTokens: number;
-  /** Unique per request: names the concurrency slot, so a lost release expires instead of leaking. */
+  /**
+   * Unique per request: names the concurrency slot, so a lost release expires instead of leaking
+   * (after the backend's lease TTL, 10 minutes by default).
+   */
   requestId: string;
 }
 
@@ -52,10 +55,18 @@ export type AcquireResult =
   | { allowed: true; lease: Lease; state: LimitStates }
   | {
       allowed: false;
-      /** Which subject and which limit refused: the first one found. */
+      /**
+       * Which subject and which limit refused: the first one found (subjects in order; requests,
+       * tokens, concurrent within one), except that a refusal no wait can fix wins.
+       */
       subject: LimitSubject['kind'];
       limit: 'requests' | 'tokens' | 'concurrent';
-      /** When a retry can succeed (for `Retry-After`); for `concurrent`, a short hint. */
+      /**
+       * When a retry can succeed (for `Retry-After`): the longest wait among the limits that
+       * refused, exact for requests and tokens; for `concurrent`, a short hint (at most 1 s).
+       * `Infinity` when waiting cannot help: the token estimate exceeds a whole per-minute limit,
+       * so the request must be made smaller (answer without `Retry-After`).
+       */
       retryAfterMs: number;
       state: LimitStates;
     };

@@ -30,7 +30,7 @@ export interface ChainedEvent {
   seq: number;
   /** The previous event's hash in this chain (64 hex zeros for the first). */
   prevHash: string;
-  /** sha256 over `prevHash` and the event's canonical JSON. */
+  /** sha256 over `prevHash`, a newline and the event's canonical JSON (`audit-chain.ts`, docs/audit.md). */
   hash: string;
   event: AuditEvent;
 }

@@ -1,0 +1,56 @@
+/**
+ * The gateway's own model of a completion, between the two wire formats. Upstream answers (OpenAI
+ * or Anthropic, whole or streamed) are read into it, the output stage checks it, and it is
+ * rendered back in the client's format. It keeps only what Palisade checks or must carry across
+ * formats; the rest of an upstream body survives through `render…Response({ original })`.
+ */
+
+export const finishReasons = ['stop', 'length', 'tool_calls', 'content_filter'] as const;
+export type FinishReason = (typeof finishReasons)[number];
+
+export interface ToolCall {
+  id: string;
+  name: string;
+  /** JSON text, as OpenAI carries it; Anthropic's `input` object is serialised into it. */
+  arguments: string;
+}
+
+export interface AssistantTurn {
+  text: string;
+  toolCalls: ToolCall[];
+  finishReason: FinishReason;
+}
+
+export interface Usage {
+  inputTokens: number;
+  outputTokens: number;
+}
+
+export interface CompletionResult {
+  id: string;
+  model: string;
+  /** Unix seconds. */
+  created: number;
+  /** One per choice (OpenAI `n`); Anthropic always has one. */
+  turns: AssistantTurn[];
+  usage?: Usage;
+}
+
+/**
+ * A streamed completion, in order: `start`, then for each choice text and tool-call events and
+ * one `finish`, then at most one `usage`, then `end`. `index` numbers a choice's tool calls from 0.
+ */
+export type StreamEvent =
+  | { type: 'start'; id: string; model: string; created: number }
+  | { type: 'text'; choice: number; delta: string }
+  | { type: 'tool-call-start'; choice: number; index: number; id: string; name: string }
+  | { type: 'tool-call-delta'; choice: number; index: number; argumentsDelta: string }
+  | { type: 'finish'; choice: number; reason: FinishReason }
+  | { type: 'usage'; usage: Usage }
+  | { type: 'end' };
+
+/** Renders canonical stream events as the SSE text of one wire format. */
+export interface StreamWriter {
+  /** The SSE text to send for this event; '' when the format has nothing to send for it. */
+  write(event: StreamEvent): string;
+}

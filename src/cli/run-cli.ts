@@ -1,14 +1,17 @@
 import { readFileSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { Command, CommanderError, Option } from 'commander';
-import { isPalisadeError } from '../core/errors.js';
+import { isPalisadeError, PalisadeError } from '../core/errors.js';
 import { stages } from '../core/finding.js';
 import { builtinDetectors } from '../detectors/builtin-detectors.js';
 import { createDetectorRegistry } from '../detectors/detector-registry.js';
 import { createGuardEngine } from '../pipeline/guard-engine.js';
 import { loadDefaultPolicy, loadPolicyFile } from '../policy/load-policy.js';
 import type { Policy } from '../policy/policy.js';
+import { loadConfig, type ConfigEnvironment, type GatewayConfig } from '../config/load-config.js';
+import { auditExport, auditVerify, keysCreate, keysList, keysRevoke, keysRotate, tenantsCreate, tenantsList } from './admin-commands.js';
 import { exitCodes } from './exit-codes.js';
+import { serve } from './serve-command.js';
 import { policyCheck } from './policy-check-command.js';
 import { checkScanArguments, scanJsonLines, scanText, type ScanOptions } from './scan-command.js';
 
@@ -16,6 +19,10 @@ export interface CliIo {
   stdin: Readable;
   stdout: Writable;
   stderr: Writable;
+  /** Resolves when a long-running command (`serve`) should stop: the process's SIGINT/SIGTERM. */
+  stop?: Promise<void>;
+  /** The environment the configuration reads (default: the process's). */
+  env?: ConfigEnvironment;
 }
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -65,6 +72,98 @@ function buildProgram(io: CliIo, setExitCode: (code: number) => void): Command {
     .option('--json', 'print the effective policy as JSON')
     .action(async (file: string, options: { json?: boolean }) => {
       setExitCode(policyCheck({ policy: await loadPolicy(file), json: options.json === true, stdout: io.stdout }));
+    });
+
+  const configOption = () => new Option('--config <file>', 'gateway config file (default: $PALISADE_CONFIG, else ./palisade.yaml if present, else built-in defaults)');
+  const config = (options: { config?: string }): GatewayConfig => loadConfig({ ...(options.config === undefined ? {} : { file: options.config }), ...(io.env === undefined ? {} : { env: io.env }) });
+
+  program
+    .command('serve')
+    .description('start the gateway (OpenAI- and Anthropic-compatible) with the configured stores, policy and models')
+    .addOption(configOption())
+    .action(async (options: { config?: string }) => {
+      await serve({ config: config(options), stdout: io.stdout, stderr: io.stderr, stop: io.stop ?? new Promise(() => {}) });
+    });
+
+  const keys = program.command('keys').description('manage API keys (works on the gateway\'s database)');
+  keys
+    .command('create')
+    .description('create an API key; it is printed once and only its hash is stored')
+    .requiredOption('--tenant <id>', 'the tenant the key belongs to')
+    .option('--scopes <list>', 'comma-separated: inference, admin, operator', 'inference')
+    .option('--name <name>', 'a label for the key')
+    .option('--expires <time>', 'expiry (ISO 8601)')
+    .option('--json', 'print the key and its id as JSON')
+    .addOption(configOption())
+    .action(async (options: { tenant: string; scopes: string; name?: string; expires?: string; json?: boolean; config?: string }) => {
+      setExitCode(await keysCreate({ config: config(options), tenant: options.tenant, scopes: options.scopes, json: options.json === true, stdout: io.stdout, ...(options.name === undefined ? {} : { name: options.name }), ...(options.expires === undefined ? {} : { expires: options.expires }) }));
+    });
+  keys
+    .command('list')
+    .description('list keys (id, prefix, tenant, scopes, state, name); never their secrets')
+    .option('--tenant <id>', 'only this tenant')
+    .addOption(configOption())
+    .action(async (options: { tenant?: string; config?: string }) => {
+      setExitCode(await keysList({ config: config(options), stdout: io.stdout, ...(options.tenant === undefined ? {} : { tenant: options.tenant }) }));
+    });
+  keys
+    .command('revoke')
+    .description('revoke a key at once, on every replica')
+    .argument('<id>', 'the key id (from `keys list`)')
+    .addOption(configOption())
+    .action(async (id: string, options: { config?: string }) => {
+      setExitCode(await keysRevoke({ config: config(options), id, stdout: io.stdout }));
+    });
+  keys
+    .command('rotate')
+    .description('issue a successor key; the old one stays valid for the grace period')
+    .argument('<id>', 'the key id (from `keys list`)')
+    .option('--grace-seconds <seconds>', 'how long the old key keeps working', '3600')
+    .addOption(configOption())
+    .action(async (id: string, options: { graceSeconds: string; config?: string }) => {
+      const graceSeconds = Number(options.graceSeconds);
+      if (!Number.isInteger(graceSeconds) || graceSeconds < 0) throw new PalisadeError('invalid_argument', '--grace-seconds must be a whole number of seconds');
+      setExitCode(await keysRotate({ config: config(options), id, graceSeconds, stdout: io.stdout }));
+    });
+
+  const tenants = program.command('tenants').description('manage tenants');
+  tenants
+    .command('create')
+    .argument('<id>', 'the tenant id: lowercase letters, digits and hyphens')
+    .requiredOption('--name <name>', 'a display name')
+    .addOption(configOption())
+    .action(async (id: string, options: { name: string; config?: string }) => {
+      setExitCode(await tenantsCreate({ config: config(options), id, name: options.name, stdout: io.stdout }));
+    });
+  tenants
+    .command('list')
+    .addOption(configOption())
+    .action(async (options: { config?: string }) => {
+      setExitCode(await tenantsList({ config: config(options), stdout: io.stdout }));
+    });
+
+  const audit = program.command('audit').description('verify and export the tamper-evident audit log');
+  audit
+    .command('verify')
+    .description('check every hash chain and anchor; exit 0 when intact, 3 naming the first bad event')
+    .option('--file <export>', 'verify an exported file instead of the database')
+    .option('--expected-anchor <seq:hash>', 'the anchor head printed by an earlier verify, to detect truncation')
+    .option('--json', 'print the result as JSON')
+    .addOption(configOption())
+    .action(async (options: { file?: string; expectedAnchor?: string; json?: boolean; config?: string }) => {
+      setExitCode(
+        await auditVerify({ config: config(options), json: options.json === true, stdout: io.stdout, ...(options.file === undefined ? {} : { file: options.file }), ...(options.expectedAnchor === undefined ? {} : { expectedAnchor: options.expectedAnchor }) }),
+      );
+    });
+  audit
+    .command('export')
+    .description('export a time range with what is needed to verify it (JSON Lines)')
+    .requiredOption('--from <time>', 'start (ISO 8601, inclusive)')
+    .requiredOption('--to <time>', 'end (ISO 8601, exclusive)')
+    .option('--output <file>', 'write to a file instead of standard output')
+    .addOption(configOption())
+    .action(async (options: { from: string; to: string; output?: string; config?: string }) => {
+      setExitCode(await auditExport({ config: config(options), from: options.from, to: options.to, stdout: io.stdout, ...(options.output === undefined ? {} : { output: options.output }) }));
     });
 
   return program;

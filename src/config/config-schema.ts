@@ -50,7 +50,7 @@ const providerSchema = z
 
 const modelProvider = z.union([name, z.object({ provider: name, model: z.string().min(1) }).strict()]);
 
-const modelSchema = z
+export const modelSchema = z
   .object({
     /** The model id clients send. */
     name: z.string().min(1),

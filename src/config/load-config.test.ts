@@ -16,7 +16,7 @@ describe('loadConfig', () => {
   it('runs the embedded default with no file: SQLite under ./data, in-process limits, no providers configured', () => {
     const config = loadConfig({ env: {}, cwd: directory });
     expect(config.file).toBeUndefined();
-    expect(config.storage.sqlite_path).toBe('./data/palisade.db');
+    expect(config.storage.sqlite_path).toBe(join(directory, 'data', 'palisade.db'));
     expect(config.databaseUrl).toBeUndefined();
     expect(config.redisUrl).toBeUndefined();
     expect(config.server).toMatchObject({ host: '127.0.0.1', port: 8787 });
@@ -37,6 +37,14 @@ describe('loadConfig', () => {
     expect(config.redisUrl).toBe('redis://cache.internal:6379');
     expect(config.models[0]).toMatchObject({ name: 'llama', providers: ['local'], on_block: 'error' });
     expect(config.tracing.exporter).toBe('otlp');
+  });
+
+  it('resolves the policy and database paths of a file relative to that file', () => {
+    const nested = mkdtempSync(join(tmpdir(), 'palisade-config-nested-'));
+    writeFileSync(join(nested, 'gateway.yaml'), 'policy: policies/strict.yaml\nstorage:\n  sqlite_path: state/palisade.db\n');
+    const config = loadConfig({ file: join(nested, 'gateway.yaml'), env: {}, cwd: directory });
+    expect(config.policy).toBe(join(nested, 'policies', 'strict.yaml'));
+    expect(config.storage.sqlite_path).toBe(join(nested, 'state', 'palisade.db'));
   });
 
   it('takes provider keys from the environment variables the file names, never from the file', () => {

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { PalisadeError } from '../core/errors.js';
 import { describeIssues, issuesFromZod, type PolicyIssue } from '../policy/policy-issues.js';
@@ -107,6 +107,10 @@ export function loadConfig(options: { file?: string; env?: ConfigEnvironment; cw
   if (issues.length > 0) invalid(where, issues);
 
   const config: GatewayConfig = { ...document, providerKeys, tracing: tracingFrom(env) };
+  // Paths in a file are relative to the file, so a config works from any working directory.
+  const base = file === undefined ? cwd : dirname(file);
+  if (config.policy !== undefined && !isAbsolute(config.policy)) config.policy = resolve(base, config.policy);
+  if (!isAbsolute(config.storage.sqlite_path)) config.storage = { ...config.storage, sqlite_path: resolve(base, config.storage.sqlite_path) };
   if (file !== undefined) config.file = file;
   if (databaseUrl !== undefined) config.databaseUrl = databaseUrl;
   if (redisUrl !== undefined) config.redisUrl = redisUrl;

@@ -117,6 +117,16 @@ describe('guard engine: message lists', () => {
     expect(decision.rules.find((rule) => rule.applied)?.id).toBe('injection-in-untrusted-content');
   });
 
+  it('scans Anthropic reasoning blocks as the model\'s text and passes encrypted ones through', async () => {
+    const decision = await engine.check({
+      messages: [
+        { role: 'user', content: 'Plan the trip' },
+        { role: 'assistant', content: [{ type: 'thinking', thinking: 'Their address is jane@example.com', signature: 'sig' }, { type: 'redacted_thinking', data: 'opaque' }, { type: 'text', text: 'Done.' }] },
+      ],
+    });
+    expect(decision.findings.find((finding) => finding.category === 'pii.email')).toMatchObject({ message: 1, field: 'content[0].thinking', source: 'model' });
+  });
+
   it('rejects malformed messages with a path to the problem', async () => {
     await expect(engine.check({ messages: [{ role: 'user', content: 'ok' }, { role: 'wizard', content: 'x' }] })).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringContaining('messages[1].role') });
     await expect(engine.check({ messages: [{ role: 'user', content: 42 }] } as never)).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringContaining('messages[0].content') });

@@ -32,9 +32,11 @@ const roleSources: Readonly<Record<string, SourceRole>> = {
 };
 
 /** Content parts that carry text, by the field that holds it (OpenAI chat and Responses, Anthropic). */
-const textParts: Readonly<Record<string, string>> = { text: 'text', input_text: 'text', output_text: 'text', refusal: 'refusal' };
+const textParts: Readonly<Record<string, string>> = { text: 'text', input_text: 'text', output_text: 'text', refusal: 'refusal', thinking: 'thinking' };
 /** Content parts that carry no text to scan: media and files pass through unscanned. */
 const mediaParts = new Set(['image_url', 'image', 'input_image', 'input_audio', 'audio', 'file', 'input_file', 'document']);
+/** Parts a client replays as they came: Anthropic's encrypted reasoning cannot be read, only passed back. */
+const opaqueParts = new Set(['redacted_thinking']);
 
 /** Tool input objects are scanned leaf by leaf, to a bound, so one argument can be rewritten in place. */
 const maxLeaves = 256;
@@ -104,7 +106,7 @@ function collectPart(options: { part: Record<string, unknown>; index: number; me
     } else if (content !== undefined && content !== null) invalid(`invalid input at ${where}.content: expected a string or a list of blocks`);
   } else if (type === 'tool_use') {
     into.addLeaves(part.input, source, message, ['content', index, 'input']);
-  } else if (!mediaParts.has(type)) {
+  } else if (!mediaParts.has(type) && !opaqueParts.has(type)) {
     invalid(`invalid input at ${where}.type: unsupported content part type "${type}" (it cannot be scanned, so it is not let through)`, `${where}.type`);
   }
 }

@@ -27,6 +27,8 @@ export interface StreamFinish {
   blocked?: Decision;
   /** Spans that were flagged after part of them had been sent (longer than the hold-back). */
   lateFindings: number;
+  /** The text `decision` was made on (its spans are offsets into it): the whole answer, or the window that stopped it. */
+  checkedText: string;
 }
 
 export interface StreamGuard {
@@ -63,6 +65,8 @@ export function createStreamGuard(options: StreamGuardOptions): StreamGuard {
   let scannedTo = 0;
   let lateFindings = 0;
   let blocked: Decision | undefined;
+  /** The window the blocking decision was made on. */
+  let blockedText = '';
 
   const check = (text: string): Promise<Decision> => options.engine.check({ text, source: 'model' }, { ...options.scope, stage: 'output', vault: outputVault });
 
@@ -106,10 +110,12 @@ export function createStreamGuard(options: StreamGuardOptions): StreamGuard {
 
   async function scan(final: boolean): Promise<{ text: string; decision: Decision }> {
     const regionStart = Math.max(0, released - lookback);
-    const decision = await check(raw.slice(regionStart));
+    const region = raw.slice(regionStart);
+    const decision = await check(region);
     scannedTo = raw.length;
     if (!isDelivered(decision.action)) {
       blocked = decision;
+      blockedText = region;
       return { text: '', decision };
     }
     const end = releaseEnd(decision.findings, regionStart, final);
@@ -133,7 +139,7 @@ export function createStreamGuard(options: StreamGuardOptions): StreamGuard {
       return (await scan(false)).text;
     },
     async finish() {
-      if (blocked !== undefined) return { text: '', decision: blocked, blocked, lateFindings };
+      if (blocked !== undefined) return { text: '', decision: blocked, blocked, lateFindings, checkedText: blockedText };
       // The audit log records the whole answer's decision. When the last window does not reach
       // back to the start, the whole answer is checked first, so its verdict can still stop the tail.
       let whole: Decision | undefined;
@@ -141,12 +147,13 @@ export function createStreamGuard(options: StreamGuardOptions): StreamGuard {
         whole = await check(raw);
         if (!isDelivered(whole.action)) {
           blocked = whole;
-          return { text: '', decision: whole, blocked, lateFindings };
+          blockedText = raw;
+          return { text: '', decision: whole, blocked, lateFindings, checkedText: raw };
         }
       }
       const last = await scan(true);
-      if (blocked !== undefined) return { text: '', decision: blocked, blocked, lateFindings };
-      return { text: last.text, decision: whole ?? last.decision, lateFindings };
+      if (blocked !== undefined) return { text: '', decision: blocked, blocked, lateFindings, checkedText: blockedText };
+      return { text: last.text, decision: whole ?? last.decision, lateFindings, checkedText: raw };
     },
   };
 }

@@ -1,0 +1,51 @@
+import type { Span } from '@opentelemetry/api';
+import type { Decision } from '../../core/decision.js';
+import type { Authentication } from '../../keys/authenticate.js';
+import type { GuardInput } from '../../pipeline/guard-input.js';
+import type { LimitStates } from '../../limits/rate-limiter.js';
+import type { UpstreamAttempt } from '../upstream/resilient-provider.js';
+import type { Usage } from '../wire/canonical.js';
+import type { ParsedChatRequest } from '../wire/guard-messages.js';
+import type { ModelRoute } from './model-routes.js';
+
+export type WireFormat = 'openai' | 'anthropic';
+
+/** How the output stage ended for a stream: scanned to the end, stopped by the policy, or not scanned. */
+export type StreamScan = 'complete' | 'blocked' | 'failed' | 'client_closed';
+
+/**
+ * What one completion request has gathered as it passes the lifecycle's stages: the audit event,
+ * metrics and headers are all built from this one record at the end.
+ */
+export interface CompletionRequest {
+  id: string;
+  format: WireFormat;
+  /** `chat.completions` or `messages`. */
+  endpoint: string;
+  started: number;
+  /** Unix seconds, for the response's `created`. */
+  created: number;
+  span: Span;
+  auth?: Authentication;
+  parsed?: ParsedChatRequest;
+  route?: ModelRoute;
+  stream: boolean;
+  limits?: LimitStates;
+  estimatedTokens?: number;
+  input?: Decision;
+  output?: Decision;
+  streamScan?: StreamScan;
+  lateFindings?: number;
+  /** The guarded messages as checked (for the audit record). */
+  checkedMessages?: unknown[];
+  /** Each piece of the answer as the output stage checked it, with its decision (for the audit record). */
+  answerChecks?: { input: GuardInput; decision: Decision }[];
+  upstream?: { provider: string; attempts: UpstreamAttempt[]; ms: number; status?: number };
+  usage?: Usage;
+  /** The HTTP status sent (499 when the client went away first). */
+  status?: number;
+  errorCode?: string;
+  idempotencyKey?: string;
+  /** True when the response was replayed from an earlier request with the same idempotency key. */
+  replayed?: boolean;
+}

@@ -1,0 +1,40 @@
+import type { Decision } from '../../core/decision.js';
+import type { GuardEngine } from '../../pipeline/guard-engine.js';
+import type { GuardInput } from '../../pipeline/guard-input.js';
+import type { PolicyScope } from '../../policy/policy.js';
+import { readAnthropicResponse } from '../wire/read-anthropic-response.js';
+import { readOpenAIResponse } from '../wire/read-openai-response.js';
+import { renderAnthropicResponse } from '../wire/render-anthropic-response.js';
+import { renderOpenAIResponse } from '../wire/render-openai-response.js';
+import { checkTurn } from './check-turn.js';
+import type { CompletionRequest, WireFormat } from './completion-request.js';
+import { mergeDecisions } from './merge-decisions.js';
+
+/**
+ * The output stage for a whole answer: each choice is checked before the client sees anything,
+ * then the answer is rendered in the client's format — the upstream's own body patched in place
+ * when the formats match (its other fields kept), a new body when they differ.
+ */
+export async function jsonCompletion(options: { request: CompletionRequest; engine: GuardEngine; scope: PolicyScope; body: unknown; providerFormat: WireFormat; refusal?: string }): Promise<string> {
+  const { request, body, providerFormat } = options;
+  const result = providerFormat === 'openai' ? readOpenAIResponse(body) : readAnthropicResponse(body, { created: request.created });
+  const unmask = request.input?.vault;
+  const checks: { input: GuardInput; decision: Decision }[] = [];
+  const turns = [];
+  for (const turn of result.turns) {
+    const checked = await checkTurn({ engine: options.engine, turn, scope: options.scope, ...(unmask === undefined ? {} : { unmask }), ...(options.refusal === undefined ? {} : { refusal: options.refusal }) });
+    const message = { role: 'assistant', content: turn.text, tool_calls: turn.toolCalls.map((call) => ({ id: call.id, type: 'function', function: { name: call.name, arguments: call.arguments } })) };
+    checks.push({ input: { messages: [message] }, decision: checked.decision });
+    turns.push(checked.turn);
+  }
+  request.answerChecks = checks;
+  const merged = mergeDecisions(checks.map((check) => check.decision));
+  if (merged !== undefined) request.output = merged;
+  if (result.usage !== undefined) request.usage = result.usage;
+  const checkedResult = { ...result, turns };
+  const rendered =
+    request.format === 'openai'
+      ? renderOpenAIResponse(checkedResult, providerFormat === 'openai' ? { original: body } : {})
+      : renderAnthropicResponse(checkedResult, providerFormat === 'anthropic' ? { original: body } : {});
+  return JSON.stringify(rendered);
+}

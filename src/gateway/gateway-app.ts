@@ -1,0 +1,84 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import { PalisadeError } from '../core/errors.js';
+import { registerAuditRoutes } from './admin/audit-routes.js';
+import { registerKeyRoutes } from './admin/key-routes.js';
+import { registerTenantRoutes } from './admin/tenant-routes.js';
+import { createCompletionHandler } from './completion/handle-completion.js';
+import type { GatewayDependencies } from './gateway-dependencies.js';
+import { parseJsonBody } from './http/parse-json-body.js';
+import { toPalisadeError } from './http/to-palisade-error.js';
+import { registerServiceRoutes } from './service-routes.js';
+import { renderAnthropicError, renderOpenAIError } from './wire/render-wire-error.js';
+
+const completionEndpoints: Readonly<Record<string, string>> = { '/v1/chat/completions': 'chat.completions', '/v1/messages': 'messages' };
+
+/** Anthropic clients get Anthropic error bodies; everything else the OpenAI envelope. */
+function isAnthropicPath(url: string): boolean {
+  return url === '/v1/messages' || url.startsWith('/v1/messages?') || url.startsWith('/v1/messages/');
+}
+
+/**
+ * The HTTP gateway: OpenAI `POST /v1/chat/completions`, Anthropic `POST /v1/messages`,
+ * `GET /v1/models`, health, readiness and metrics, and the admin API. Slow clients are cut off
+ * (header and request timeouts); bodies are bounded, UTF-8 and shallow; every error is in the
+ * wire format of the endpoint, with a stable code and the request id.
+ */
+export function createGatewayApp(deps: GatewayDependencies): FastifyInstance {
+  const { server } = deps.config;
+  const app = Fastify({
+    logger: false,
+    bodyLimit: server.body_limit_bytes,
+    genReqId: () => randomUUID(),
+    return503OnClosing: true,
+    // Node's own timers: headersTimeout and requestTimeout answer 408 and close slow (slow-loris) clients.
+    serverFactory: (handler: (request: IncomingMessage, response: ServerResponse) => void) =>
+      createServer({ headersTimeout: server.header_timeout_ms, requestTimeout: server.request_timeout_ms, connectionsCheckingInterval: Math.min(1000, server.header_timeout_ms), keepAliveTimeout: 65_000 }, handler),
+  });
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request: FastifyRequest, body: Buffer, done: (error: Error | null, value?: unknown) => void) => {
+    try {
+      done(null, parseJsonBody(body, { maxDepth: server.max_json_depth }));
+    } catch (error) {
+      done(error as Error);
+    }
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-palisade-request-id', request.id);
+  });
+
+  app.setErrorHandler(async (error, request, reply) => {
+    const { error: failure, unexpected } = toPalisadeError(error);
+    if (unexpected) deps.logger.error({ requestId: request.id, err: { name: (error as Error).name, message: (error as Error).message } }, 'unexpected error');
+    const rendered = isAnthropicPath(request.url) ? renderAnthropicError(failure, { requestId: request.id }) : renderOpenAIError(failure);
+    // A completion request refused before its handler ran (body too large, not JSON) is still a request the log must hold.
+    const endpoint = completionEndpoints[request.url.split('?')[0] ?? ''];
+    if (endpoint !== undefined) {
+      const time = (deps.now?.() ?? new Date()).toISOString();
+      try {
+        await deps.audit.writer.append({ id: request.id, type: 'request', time, status: failure.status, data: { endpoint, error: failure.code } });
+      } catch (auditError) {
+        deps.logger.error({ requestId: request.id, err: String(auditError) }, 'audit write failed for a refused request');
+      }
+      deps.metrics.requests.inc({ endpoint, tenant: '', action: 'none', status: String(failure.status) });
+    }
+    return reply.code(rendered.status).headers(rendered.headers).send(rendered.body);
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const failure = new PalisadeError('not_found', `no route for ${request.method} ${request.url.split('?')[0]?.slice(0, 200)}`);
+    const rendered = isAnthropicPath(request.url) ? renderAnthropicError(failure, { requestId: request.id }) : renderOpenAIError(failure);
+    void reply.code(rendered.status).send(rendered.body);
+  });
+
+  app.post('/v1/chat/completions', createCompletionHandler(deps, 'openai'));
+  app.post('/v1/messages', createCompletionHandler(deps, 'anthropic'));
+  registerServiceRoutes(app, deps);
+  registerTenantRoutes(app, deps);
+  registerKeyRoutes(app, deps);
+  registerAuditRoutes(app, deps);
+  return app;
+}

@@ -1,0 +1,37 @@
+import type { Tracer } from '@opentelemetry/api';
+import type { AuditStore } from '../audit/audit-store.js';
+import type { AuditWriter } from '../audit/audit-writer.js';
+import type { GatewayConfig } from '../config/load-config.js';
+import type { IdempotencyStore } from '../idempotency/idempotency-store.js';
+import type { KeyStore } from '../keys/key-store.js';
+import type { RateLimiter } from '../limits/rate-limiter.js';
+import type { GuardEngine } from '../pipeline/guard-engine.js';
+import type { Logger } from '../telemetry/logger.js';
+import type { Metrics } from '../telemetry/metrics.js';
+import type { ModelRoutes } from './completion/model-routes.js';
+
+/** A store's health, for `/readyz`. */
+export interface ReadinessCheck {
+  name: string;
+  check(): Promise<void>;
+}
+
+/**
+ * Everything the gateway needs, built once by the composition root (src/main.ts) and passed in:
+ * the gateway never opens a database or reads the environment itself.
+ */
+export interface GatewayDependencies {
+  config: GatewayConfig;
+  engine: GuardEngine;
+  keys: KeyStore;
+  limiter: RateLimiter;
+  idempotency: IdempotencyStore;
+  /** `writer.append` resolves once the event is durable; `store` serves queries, verification and export. */
+  audit: { writer: AuditWriter; store: AuditStore };
+  models: ModelRoutes;
+  metrics: Metrics;
+  logger: Logger;
+  tracer: Tracer;
+  readiness: readonly ReadinessCheck[];
+  now?: () => Date;
+}

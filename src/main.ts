@@ -1,0 +1,190 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import type { DestinationStream } from 'pino';
+import { openPostgres, type PostgresPool } from './adapters/postgres/open-postgres.js';
+import { createPostgresAuditStore } from './adapters/postgres/postgres-audit-store.js';
+import { createPostgresKeyStore } from './adapters/postgres/postgres-key-store.js';
+import { createRedisIdempotencyStore } from './adapters/redis/redis-idempotency-store.js';
+import { createRedisRateLimiter } from './adapters/redis/redis-rate-limiter.js';
+import { openSqlite, type SqliteDatabase } from './adapters/sqlite/open-sqlite.js';
+import { createSqliteAuditStore } from './adapters/sqlite/sqlite-audit-store.js';
+import { createSqliteKeyStore } from './adapters/sqlite/sqlite-key-store.js';
+import { applyAuditRetention } from './audit/apply-audit-retention.js';
+import type { AuditStore } from './audit/audit-store.js';
+import { createAuditWriter } from './audit/audit-writer.js';
+import type { GatewayConfig } from './config/load-config.js';
+import { builtinDetectors } from './detectors/builtin-detectors.js';
+import { createDetectorRegistry } from './detectors/detector-registry.js';
+import { buildModelRoutes } from './gateway/completion/build-model-routes.js';
+import { createGatewayApp } from './gateway/gateway-app.js';
+import type { ReadinessCheck } from './gateway/gateway-dependencies.js';
+import type { IdempotencyStore } from './idempotency/idempotency-store.js';
+import { createMemoryIdempotencyStore } from './idempotency/memory-idempotency-store.js';
+import { bootstrapTenantId, ensureBootstrapKey } from './keys/bootstrap-key.js';
+import type { KeyStore } from './keys/key-store.js';
+import { createMemoryRateLimiter } from './limits/memory-rate-limiter.js';
+import type { RateLimiter } from './limits/rate-limiter.js';
+import { createGuardEngine, type GuardEngine } from './pipeline/guard-engine.js';
+import { loadDefaultPolicy, loadPolicyFile } from './policy/load-policy.js';
+import { createLogger } from './telemetry/logger.js';
+import { createMetrics } from './telemetry/metrics.js';
+import { createTracing } from './telemetry/tracing.js';
+
+/**
+ * The composition root: the one place that reads the configuration into running parts —
+ * databases, stores, the guard engine. The gateway (`start-gateway.ts`) and the CLI commands
+ * receive what they need from here; nothing else opens a connection.
+ */
+
+export interface Stores {
+  keys: KeyStore;
+  audit: AuditStore;
+  /** What the stores run on, for messages: `sqlite:<path>` or `postgres`. */
+  description: string;
+  readiness: ReadinessCheck[];
+  close(): Promise<void>;
+}
+
+/** The database stores: PostgreSQL when `PALISADE_DATABASE_URL` is set, else the embedded SQLite file. */
+export async function openStores(config: GatewayConfig): Promise<Stores> {
+  if (config.databaseUrl !== undefined) {
+    const pool: PostgresPool = openPostgres({ url: config.databaseUrl });
+    try {
+      const keys = await createPostgresKeyStore(pool);
+      const audit = await createPostgresAuditStore(pool);
+      return { keys, audit, description: 'postgres', readiness: [{ name: 'postgres', check: async () => void (await pool.query('SELECT 1')) }], close: () => pool.end() };
+    } catch (error) {
+      await pool.end();
+      throw error;
+    }
+  }
+  const db: SqliteDatabase = openSqlite({ path: config.storage.sqlite_path, synchronous: config.storage.sqlite_synchronous });
+  return {
+    keys: createSqliteKeyStore(db),
+    audit: createSqliteAuditStore(db),
+    description: `sqlite:${config.storage.sqlite_path}`,
+    readiness: [{ name: 'sqlite', check: async () => void db.prepare('SELECT 1').get() }],
+    close: async () => {
+      db.close();
+    },
+  };
+}
+
+export interface LimitStores {
+  limiter: RateLimiter;
+  idempotency: IdempotencyStore;
+  description: string;
+  readiness: ReadinessCheck[];
+  close(): Promise<void>;
+}
+
+/** Rate limits and idempotency: Redis when `PALISADE_REDIS_URL` is set (shared by replicas), else in process. */
+export async function openLimitStores(config: GatewayConfig): Promise<LimitStores> {
+  if (config.redisUrl === undefined) {
+    return { limiter: createMemoryRateLimiter(), idempotency: createMemoryIdempotencyStore(), description: 'in-process', readiness: [], close: async () => {} };
+  }
+  const redis = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false });
+  // Connection errors surface on the commands that fail (and so in the policy's on_error); the
+  // client reconnects by itself, so the event needs no handler beyond not crashing the process.
+  redis.on('error', () => {});
+  await redis.connect();
+  const limiter = createRedisRateLimiter({ redis });
+  const idempotency = createRedisIdempotencyStore({ redis });
+  return {
+    limiter,
+    idempotency,
+    description: 'redis',
+    readiness: [{ name: 'redis', check: async () => void (await redis.ping()) }],
+    close: async () => {
+      await limiter.close();
+      await idempotency.close();
+      redis.disconnect();
+    },
+  };
+}
+
+/** The guard engine with the configured policy file, or the built-in default policy. */
+export async function createEngine(config: GatewayConfig): Promise<GuardEngine> {
+  const registry = createDetectorRegistry(builtinDetectors);
+  const policy = config.policy === undefined ? await loadDefaultPolicy(registry) : await loadPolicyFile(config.policy, registry);
+  return createGuardEngine({ policy });
+}
+
+export interface RunningGateway {
+  /** `http://host:port`, with the port actually bound. */
+  url: string;
+  /** The key created on first start (shown once), if this start created one. */
+  bootstrapKey?: string;
+  /** Stops accepting, lets requests in flight finish, flushes the audit log, closes every store. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the gateway: stores, engine, providers, telemetry, then the HTTP server. The audit
+ * writer gets a chain of its own for this process; retention runs hourly.
+ */
+export async function startGateway(config: GatewayConfig, options: { logDestination?: DestinationStream } = {}): Promise<RunningGateway> {
+  const logger = createLogger({ level: config.logging.level, ...(options.logDestination === undefined ? {} : { destination: options.logDestination }) });
+  const tracing = createTracing({ exporter: config.tracing.exporter, serviceName: config.tracing.serviceName });
+  const stores = await openStores(config);
+  const limitStores = await openLimitStores(config).catch(async (error: unknown) => {
+    await stores.close();
+    throw error;
+  });
+  const engine = await createEngine(config);
+  const models = buildModelRoutes(config);
+  const writer = createAuditWriter({
+    store: stores.audit,
+    anchorEvery: { events: config.audit.anchor_every_events, ms: config.audit.anchor_every_seconds * 1000 },
+    onAnchorError: (error) => logger.warn({ err: String(error) }, 'writing an audit anchor failed; the next one covers it'),
+  });
+  const bootstrap = await ensureBootstrapKey(stores.keys);
+  if (bootstrap !== undefined) await writer.append({ id: randomUUID(), type: 'key-created', time: new Date().toISOString(), tenantId: bootstrapTenantId, actor: 'system', data: { key_id: bootstrap.record.id, prefix: bootstrap.record.prefix, scopes: bootstrap.record.scopes, bootstrap: true } });
+
+  const metrics = createMetrics();
+  const app = createGatewayApp({
+    config,
+    engine,
+    keys: stores.keys,
+    limiter: limitStores.limiter,
+    idempotency: limitStores.idempotency,
+    audit: { writer, store: stores.audit },
+    models: models.routes,
+    metrics,
+    logger,
+    tracer: tracing.tracer,
+    readiness: [...stores.readiness, ...limitStores.readiness],
+  });
+  const retain = async (): Promise<void> => {
+    try {
+      const result = await applyAuditRetention(stores.audit, { before: new Date(Date.now() - config.audit.retention_days * 86_400_000), writerId: writer.writerId });
+      if (result.deletedEvents > 0) logger.info({ deleted: result.deletedEvents }, 'audit retention applied');
+    } catch (error) {
+      logger.warn({ err: String(error) }, 'audit retention failed; it runs again in an hour');
+    }
+  };
+  const retention = setInterval(() => void retain(), 3_600_000);
+  retention.unref();
+
+  await app.listen({ host: config.server.host, port: config.server.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : config.server.port;
+  const url = `http://${config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host}:${port}`;
+  logger.info({ url, storage: stores.description, limits: limitStores.description, policy: engine.policy.name, models: models.routes.list().map((route) => route.name) }, 'gateway listening');
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    ...(bootstrap === undefined ? {} : { bootstrapKey: bootstrap.key }),
+    close: () =>
+      (closing ??= (async () => {
+        clearInterval(retention);
+        await app.close();
+        await writer.close();
+        await models.close();
+        await limitStores.close();
+        await stores.close();
+        await tracing.shutdown();
+      })()),
+  };
+}

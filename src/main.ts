@@ -48,10 +48,11 @@ export interface Stores {
 /** The database stores: PostgreSQL when `PALISADE_DATABASE_URL` is set, else the embedded SQLite file. */
 export async function openStores(config: GatewayConfig): Promise<Stores> {
   if (config.databaseUrl !== undefined) {
-    const pool: PostgresPool = openPostgres({ url: config.databaseUrl });
+    const schema = config.storage.postgres_schema;
+    const pool: PostgresPool = openPostgres({ url: config.databaseUrl, schema });
     try {
-      const keys = await createPostgresKeyStore(pool);
-      const audit = await createPostgresAuditStore(pool);
+      const keys = await createPostgresKeyStore(pool, { schema });
+      const audit = await createPostgresAuditStore(pool, { schema });
       return { keys, audit, description: 'postgres', readiness: [{ name: 'postgres', check: async () => void (await pool.query('SELECT 1')) }], close: () => pool.end() };
     } catch (error) {
       await pool.end();
@@ -78,8 +79,14 @@ export interface LimitStores {
   close(): Promise<void>;
 }
 
-/** Rate limits and idempotency: Redis when `PALISADE_REDIS_URL` is set (shared by replicas), else in process. */
-export async function openLimitStores(config: GatewayConfig): Promise<LimitStores> {
+/**
+ * Rate limits and idempotency: Redis when `PALISADE_REDIS_URL` is set (shared by replicas), else
+ * in process. A Redis that does not answer at start is treated like one that fails later: the
+ * gateway starts, requests follow `limits.on_error`, /readyz reports it, and the client keeps
+ * reconnecting. Refusing to start would turn a short Redis outage into a crash loop of every
+ * replica, even those configured to fail open.
+ */
+export async function openLimitStores(config: GatewayConfig, options: { onConnectError?: (error: unknown) => void } = {}): Promise<LimitStores> {
   if (config.redisUrl === undefined) {
     return { limiter: createMemoryRateLimiter(), idempotency: createMemoryIdempotencyStore(), description: 'in-process', readiness: [], close: async () => {} };
   }
@@ -87,9 +94,10 @@ export async function openLimitStores(config: GatewayConfig): Promise<LimitStore
   // Connection errors surface on the commands that fail (and so in the policy's on_error); the
   // client reconnects by itself, so the event needs no handler beyond not crashing the process.
   redis.on('error', () => {});
-  await redis.connect();
-  const limiter = createRedisRateLimiter({ redis });
-  const idempotency = createRedisIdempotencyStore({ redis });
+  await redis.connect().catch((error: unknown) => options.onConnectError?.(error));
+  const prefix = config.limits.redis_key_prefix;
+  const limiter = createRedisRateLimiter({ redis, keyPrefix: `${prefix}limits:` });
+  const idempotency = createRedisIdempotencyStore({ redis, keyPrefix: `${prefix}idempotency:` });
   return {
     limiter,
     idempotency,
@@ -126,12 +134,15 @@ export interface RunningGateway {
 export async function startGateway(config: GatewayConfig, options: { logDestination?: DestinationStream } = {}): Promise<RunningGateway> {
   const logger = createLogger({ level: config.logging.level, ...(options.logDestination === undefined ? {} : { destination: options.logDestination }) });
   const tracing = createTracing({ exporter: config.tracing.exporter, serviceName: config.tracing.serviceName });
+  // The policy first: a bad policy file should fail before anything is opened.
+  const engine = await createEngine(config);
   const stores = await openStores(config);
-  const limitStores = await openLimitStores(config).catch(async (error: unknown) => {
+  const limitStores = await openLimitStores(config, {
+    onConnectError: (error) => logger.warn({ err: String(error) }, 'Redis does not answer; requests follow limits.on_error until it does (see /readyz)'),
+  }).catch(async (error: unknown) => {
     await stores.close();
     throw error;
   });
-  const engine = await createEngine(config);
   const models = buildModelRoutes(config);
   const writer = createAuditWriter({
     store: stores.audit,

@@ -84,9 +84,11 @@ export const configSchema = z
         sqlite_path: z.string().min(1).default('./data/palisade.db'),
         /** `normal` survives a killed process; `full` also a power cut, at a disk flush per commit. */
         sqlite_synchronous: z.enum(['normal', 'full']).default('normal'),
+        /** With PostgreSQL: the schema Palisade's tables live in (created if missing). */
+        postgres_schema: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'a lower-case SQL identifier').default('public'),
       })
       .strict()
-      .default({ sqlite_path: './data/palisade.db', sqlite_synchronous: 'normal' }),
+      .default({ sqlite_path: './data/palisade.db', sqlite_synchronous: 'normal', postgres_schema: 'public' }),
     /** The policy file; the built-in default policy when absent. */
     policy: z.string().min(1).optional(),
     limits: z
@@ -96,12 +98,19 @@ export const configSchema = z
         key_defaults: limitSettings.default({ requests_per_minute: 300, tokens_per_minute: 500_000, concurrent_requests: 32 }),
         /** When the limit store (Redis) fails: refuse (`closed`, default) or let requests through (`open`). */
         on_error: z.enum(['open', 'closed']).default('closed'),
+        /**
+         * With Redis: the start of every key Palisade writes (`<prefix>limits:…`,
+         * `<prefix>idempotency:…`), so deployments (or test runs) can share one Redis. Replicas of
+         * one deployment must use the same prefix. No `{}`: the limiter's keys use hash tags.
+         */
+        redis_key_prefix: z.string().regex(/^[A-Za-z0-9_.:-]{1,100}$/, 'letters, digits and "_.:-", at most 100').default('palisade:'),
       })
       .strict()
       .default({
         tenant_defaults: { requests_per_minute: 600, tokens_per_minute: 1_000_000, concurrent_requests: 64 },
         key_defaults: { requests_per_minute: 300, tokens_per_minute: 500_000, concurrent_requests: 32 },
         on_error: 'closed',
+        redis_key_prefix: 'palisade:',
       }),
     providers: z.array(providerSchema).default([]),
     models: z.array(modelSchema).default([]),

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { PalisadeError } from '../core/errors.js';
 import { registerAuditRoutes } from './admin/audit-routes.js';
@@ -7,6 +8,7 @@ import { registerKeyRoutes } from './admin/key-routes.js';
 import { registerTenantRoutes } from './admin/tenant-routes.js';
 import { createCompletionHandler } from './completion/handle-completion.js';
 import type { GatewayDependencies } from './gateway-dependencies.js';
+import { bodyCutFailure, clientErrorResponse, isBodyCut, isClientTimeout } from './http/client-error-response.js';
 import { parseJsonBody } from './http/parse-json-body.js';
 import { toPalisadeError } from './http/to-palisade-error.js';
 import { registerServiceRoutes } from './service-routes.js';
@@ -27,6 +29,8 @@ function isAnthropicPath(url: string): boolean {
  */
 export function createGatewayApp(deps: GatewayDependencies): FastifyInstance {
   const { server } = deps.config;
+  // Sockets Node cut for slowness: a request still reading its body there failed by timeout, not by the client leaving.
+  const timedOut = new WeakSet<Socket>();
   const app = Fastify({
     logger: false,
     bodyLimit: server.body_limit_bytes,
@@ -35,6 +39,13 @@ export function createGatewayApp(deps: GatewayDependencies): FastifyInstance {
     // Node's own timers: headersTimeout and requestTimeout answer 408 and close slow (slow-loris) clients.
     serverFactory: (handler: (request: IncomingMessage, response: ServerResponse) => void) =>
       createServer({ headersTimeout: server.header_timeout_ms, requestTimeout: server.request_timeout_ms, connectionsCheckingInterval: Math.min(1000, server.header_timeout_ms), keepAliveTimeout: 65_000 }, handler),
+    // Fastify's default answers these in its own body format; ours is the OpenAI envelope with a code and a request id.
+    clientErrorHandler: (error: Error & { code?: string }, socket: Socket) => {
+      if (isClientTimeout(error)) timedOut.add(socket);
+      if (error.code === 'ECONNRESET' || socket.destroyed) return;
+      if (socket.writable) socket.write(clientErrorResponse(error, randomUUID()));
+      socket.destroy(error);
+    },
   });
 
   app.removeAllContentTypeParsers();
@@ -51,7 +62,9 @@ export function createGatewayApp(deps: GatewayDependencies): FastifyInstance {
   });
 
   app.setErrorHandler(async (error, request, reply) => {
-    const { error: failure, unexpected } = toPalisadeError(error);
+    const cut = isBodyCut(error) ? bodyCutFailure({ timedOut: timedOut.has(request.raw.socket) }) : undefined;
+    const { error: failure, unexpected } = cut ?? toPalisadeError(error);
+    const status = cut?.status ?? failure.status;
     if (unexpected) deps.logger.error({ requestId: request.id, err: { name: (error as Error).name, message: (error as Error).message } }, 'unexpected error');
     const rendered = isAnthropicPath(request.url) ? renderAnthropicError(failure, { requestId: request.id }) : renderOpenAIError(failure);
     // A completion request refused before its handler ran (body too large, not JSON) is still a request the log must hold.
@@ -59,11 +72,11 @@ export function createGatewayApp(deps: GatewayDependencies): FastifyInstance {
     if (endpoint !== undefined) {
       const time = (deps.now?.() ?? new Date()).toISOString();
       try {
-        await deps.audit.writer.append({ id: request.id, type: 'request', time, status: failure.status, data: { endpoint, error: failure.code } });
+        await deps.audit.writer.append({ id: request.id, type: 'request', time, status, data: { endpoint, error: failure.code } });
       } catch (auditError) {
         deps.logger.error({ requestId: request.id, err: String(auditError) }, 'audit write failed for a refused request');
       }
-      deps.metrics.requests.inc({ endpoint, tenant: '', action: 'none', status: String(failure.status) });
+      deps.metrics.requests.inc({ endpoint, tenant: '', action: 'none', status: String(status) });
     }
     return reply.code(rendered.status).headers(rendered.headers).send(rendered.body);
   });

@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import type { Migration } from '../migration.js';
 
 export type SqliteDatabase = Database.Database;
+export type SqliteStatement = Database.Statement;
 
 export interface SqliteOptions {
   /** A file path, or `:memory:`. Parent directories are created. */

@@ -4,7 +4,7 @@ import { limitSettingsSchema } from '../../keys/limit-settings-schema.js';
 import { scopeSchema } from '../../keys/scopes.js';
 import type { LimitSettings } from '../../limits/rate-limiter.js';
 import type { Migration } from '../migration.js';
-import { migrateSqlite, type SqliteDatabase } from './open-sqlite.js';
+import { migrateSqlite, type SqliteDatabase, type SqliteStatement } from './open-sqlite.js';
 
 /** Times are integer milliseconds since the epoch: exact, compact and compared as numbers. */
 export const sqliteKeyMigrations: readonly Migration[] = [
@@ -79,30 +79,36 @@ export function createSqliteKeyStore(db: SqliteDatabase): SqliteKeyStore {
  */
 export class SqliteKeyStore implements KeyStore {
   readonly #db: SqliteDatabase;
+  /** Prepared once per query text: preparing is most of a lookup's cost, and every request looks up its key. */
+  readonly #statements = new Map<string, SqliteStatement>();
 
   constructor(db: SqliteDatabase) {
     this.#db = db;
   }
 
+  #sql(source: string): SqliteStatement {
+    let statement = this.#statements.get(source);
+    if (statement === undefined) this.#statements.set(source, (statement = this.#db.prepare(source)));
+    return statement;
+  }
+
   async createTenant(tenant: Tenant): Promise<'created' | 'exists'> {
-    const result = this.#db
-      .prepare('INSERT INTO tenants (id, name, limits, created_at, disabled) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING')
+    const result = this.#sql('INSERT INTO tenants (id, name, limits, created_at, disabled) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING')
       .run(tenant.id, tenant.name, JSON.stringify(tenant.limits), tenant.createdAt.getTime(), tenant.disabled ? 1 : 0);
     return result.changes === 1 ? 'created' : 'exists';
   }
 
   async getTenant(id: string): Promise<Tenant | undefined> {
-    const row = this.#db.prepare(`SELECT ${tenantColumns} FROM tenants WHERE id = ?`).get(id) as TenantRow | undefined;
+    const row = this.#sql(`SELECT ${tenantColumns} FROM tenants WHERE id = ?`).get(id) as TenantRow | undefined;
     return row === undefined ? undefined : tenantFromRow(row);
   }
 
   async listTenants(): Promise<Tenant[]> {
-    return (this.#db.prepare(`SELECT ${tenantColumns} FROM tenants ORDER BY id`).all() as TenantRow[]).map(tenantFromRow);
+    return (this.#sql(`SELECT ${tenantColumns} FROM tenants ORDER BY id`).all() as TenantRow[]).map(tenantFromRow);
   }
 
   async updateTenant(id: string, patch: TenantPatch): Promise<Tenant | undefined> {
-    const row = this.#db
-      .prepare(
+    const row = this.#sql(
         `UPDATE tenants SET name = coalesce(?, name), limits = coalesce(?, limits), disabled = coalesce(?, disabled)
          WHERE id = ? RETURNING ${tenantColumns}`,
       )
@@ -117,8 +123,7 @@ export class SqliteKeyStore implements KeyStore {
   }
 
   async findKeyByHash(hash: string): Promise<KeyWithTenant | undefined> {
-    const row = this.#db
-      .prepare(
+    const row = this.#sql(
         `SELECT ${keyColumns.split(', ').map((column) => `k.${column}`).join(', ')},
                 t.name AS tenant_name, t.limits AS tenant_limits, t.created_at AS tenant_created_at, t.disabled AS tenant_disabled
          FROM api_keys k JOIN tenants t ON t.id = k.tenant_id WHERE k.key_hash = ?`,
@@ -136,11 +141,11 @@ export class SqliteKeyStore implements KeyStore {
   }
 
   async listKeys(tenantId: string): Promise<ApiKeyRecord[]> {
-    return (this.#db.prepare(`SELECT ${keyColumns} FROM api_keys WHERE tenant_id = ? ORDER BY created_at, id`).all(tenantId) as KeyRow[]).map(keyFromRow);
+    return (this.#sql(`SELECT ${keyColumns} FROM api_keys WHERE tenant_id = ? ORDER BY created_at, id`).all(tenantId) as KeyRow[]).map(keyFromRow);
   }
 
   async revokeKey(id: string, at: Date): Promise<ApiKeyRecord | undefined> {
-    const row = this.#db.prepare(`UPDATE api_keys SET revoked_at = coalesce(revoked_at, ?) WHERE id = ? RETURNING ${keyColumns}`).get(at.getTime(), id) as KeyRow | undefined;
+    const row = this.#sql(`UPDATE api_keys SET revoked_at = coalesce(revoked_at, ?) WHERE id = ? RETURNING ${keyColumns}`).get(at.getTime(), id) as KeyRow | undefined;
     return row === undefined ? undefined : keyFromRow(row);
   }
 
@@ -148,8 +153,7 @@ export class SqliteKeyStore implements KeyStore {
     // IMMEDIATE takes the write lock first, so another connection cannot rotate between our
     // check and our writes; the conditional UPDATE is the check.
     const rotate = this.#db.transaction((): RotateKeyResult => {
-      const previous = this.#db
-        .prepare(`UPDATE api_keys SET replaced_by = ?, grace_until = ? WHERE id = ? AND replaced_by IS NULL AND revoked_at IS NULL RETURNING ${keyColumns}`)
+      const previous = this.#sql(`UPDATE api_keys SET replaced_by = ?, grace_until = ? WHERE id = ? AND replaced_by IS NULL AND revoked_at IS NULL RETURNING ${keyColumns}`)
         .get(request.successor.id, request.graceUntil.getTime(), request.id) as KeyRow | undefined;
       if (previous === undefined) {
         const current = this.#getKey(request.id);
@@ -170,27 +174,24 @@ export class SqliteKeyStore implements KeyStore {
   }
 
   async updateKeyLimits(id: string, limits: LimitSettings | undefined): Promise<ApiKeyRecord | undefined> {
-    const row = this.#db
-      .prepare(`UPDATE api_keys SET limits = ? WHERE id = ? RETURNING ${keyColumns}`)
+    const row = this.#sql(`UPDATE api_keys SET limits = ? WHERE id = ? RETURNING ${keyColumns}`)
       .get(limits === undefined ? null : JSON.stringify(limits), id) as KeyRow | undefined;
     return row === undefined ? undefined : keyFromRow(row);
   }
 
   async markKeyUsed(request: MarkKeyUsedRequest): Promise<void> {
-    this.#db
-      .prepare('UPDATE api_keys SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at <= ?)')
+    this.#sql('UPDATE api_keys SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at <= ?)')
       .run(request.at.getTime(), request.id, request.ifUnusedSince.getTime());
   }
 
   #getKey(id: string): ApiKeyRecord | undefined {
-    const row = this.#db.prepare(`SELECT ${keyColumns} FROM api_keys WHERE id = ?`).get(id) as KeyRow | undefined;
+    const row = this.#sql(`SELECT ${keyColumns} FROM api_keys WHERE id = ?`).get(id) as KeyRow | undefined;
     return row === undefined ? undefined : keyFromRow(row);
   }
 
   #insert(key: StoredApiKey): InsertKeyResult {
     try {
-      this.#db
-        .prepare(
+      this.#sql(
           `INSERT INTO api_keys (${keyColumns}, key_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(

@@ -62,10 +62,10 @@ export function tenantToWire(tenant: Tenant): Record<string, unknown> {
 export function parseWire<Schema extends z.ZodType>(schema: Schema, value: unknown): z.output<Schema> {
   const parsed = schema.safeParse(value ?? {});
   if (parsed.success) return parsed.data;
-  const details = parsed.error.issues.map((issue) => ({
-    path: formatPath(issue.path),
-    message: issue.code === 'unrecognized_keys' ? `unknown field${issue.keys.length > 1 ? 's' : ''}: ${issue.keys.join(', ')}` : issue.message,
-  }));
+  // An unknown field is named by its own path, so `param` points at it rather than at its parent.
+  const details = parsed.error.issues.flatMap((issue) =>
+    issue.code === 'unrecognized_keys' ? issue.keys.map((key) => ({ path: formatPath([...issue.path, key]), message: 'unknown field' })) : [{ path: formatPath(issue.path), message: issue.message }],
+  );
   const first = details[0];
   throw new PalisadeError('invalid_request', first === undefined ? 'invalid request' : `invalid ${first.path || 'body'}: ${first.message}`, { details });
 }

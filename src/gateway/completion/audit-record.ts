@@ -3,6 +3,7 @@ import { mostRestrictive } from '../../core/action.js';
 import type { Decision } from '../../core/decision.js';
 import { redactForRecord } from '../../pipeline/redact-for-record.js';
 import type { ChatMessage } from '../../pipeline/guard-input.js';
+import type { UpstreamAttempt } from '../upstream/resilient-provider.js';
 import type { CompletionRequest } from './completion-request.js';
 
 /** Stored content is capped per stage, so one huge prompt cannot bloat the log. */
@@ -48,6 +49,12 @@ function contentRecord(request: CompletionRequest, mode: 'none' | 'redacted' | '
   return { mode, input: capped(input), ...(answer === undefined ? {} : { output: capped(answer) }) };
 }
 
+/** An upstream attempt without its error message, which may quote the provider's reply and so the request's content. */
+function attemptRecord(attempt: UpstreamAttempt): Record<string, unknown> {
+  const { error, ...rest } = attempt;
+  return error === undefined ? rest : { ...rest, error: { failure: error.failure } };
+}
+
 /** The one audit event of a completion request, built from what its stages recorded. */
 export function completionAuditEvent(request: CompletionRequest, options: { contentMode: 'none' | 'redacted' | 'full'; now: Date }): AuditEvent {
   const action = request.output === undefined ? (request.input?.action ?? 'allow') : mostRestrictive(request.input?.action ?? 'allow', request.output.action);
@@ -66,7 +73,7 @@ export function completionAuditEvent(request: CompletionRequest, options: { cont
       ...(request.output === undefined ? {} : { output: stageRecord(request.output) }),
       ...(request.streamScan === undefined ? {} : { stream_scan: request.streamScan }),
       ...(request.lateFindings ? { late_findings: request.lateFindings } : {}),
-      ...(request.upstream === undefined ? {} : { upstream: { provider: request.upstream.provider, status: request.upstream.status ?? null, ms: round(request.upstream.ms), attempts: request.upstream.attempts } }),
+      ...(request.upstream === undefined ? {} : { upstream: { provider: request.upstream.provider, status: request.upstream.status ?? null, ms: round(request.upstream.ms), attempts: request.upstream.attempts.map(attemptRecord) } }),
       ...(request.usage === undefined ? {} : { tokens: { input: request.usage.inputTokens, output: request.usage.outputTokens } }),
       ...(request.estimatedTokens === undefined ? {} : { estimated_tokens: request.estimatedTokens }),
       ...(request.errorCode === undefined ? {} : { error: request.errorCode }),

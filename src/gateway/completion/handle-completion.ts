@@ -8,6 +8,7 @@ import type { GatewayDependencies } from '../gateway-dependencies.js';
 import { authorize } from '../http/authorize.js';
 import { decisionHeader } from '../http/decision-header.js';
 import { toPalisadeError } from '../http/to-palisade-error.js';
+import { RouteFailedError } from '../upstream/route-runner.js';
 import { limitsFromWire } from '../admin/admin-wire.js';
 import { estimateTokens } from '../wire/estimate-tokens.js';
 import { guardMessages, withGuardedMessages, type ParsedChatRequest } from '../wire/guard-messages.js';
@@ -157,10 +158,16 @@ export function createCompletionHandler(deps: GatewayDependencies, format: WireF
           if (route.onBlock !== 'refusal') throw new PalisadeError(input.action === 'block' ? 'content_blocked' : 'content_held', heldMessage(input));
           request.status = 200;
           pending = await refusalResponse({ request, message: route.refusalMessage, headers, audit, write: (text) => write(response, text), start: (sseHeaders) => response.writeHead(200, sseHeaders) });
+          // A streamed refusal is written in full (audit event first): only the end of the response is left.
+          if (pending === undefined) response.end();
         } else {
           const forwarded = input.messages === undefined ? parsed : parsers[format](withGuardedMessages(parsed, input.messages));
           const upstreamStarted = performance.now();
-          const result = await stage('upstream', () => route.runner.run({ prepare: (provider) => upstreamRequestFor({ provider, parsed: forwarded, route, requestId: request.id, clientHeaders: fastifyRequest.headers }), signal: abort.signal }));
+          const result = await stage('upstream', () => route.runner.run({ prepare: (provider) => upstreamRequestFor({ provider, parsed: forwarded, route, requestId: request.id, clientHeaders: fastifyRequest.headers }), signal: abort.signal })).catch((error: unknown) => {
+            // Failed attempts count too: the metrics and the audit event show what was tried upstream.
+            if (error instanceof RouteFailedError) request.upstream = { provider: error.provider, attempts: [...error.attempts], ms: performance.now() - upstreamStarted };
+            throw error;
+          });
           request.upstream = { provider: result.provider.name, attempts: result.attempts, ms: performance.now() - upstreamStarted, status: result.response.status };
           headers['x-palisade-upstream'] = result.provider.name;
           if (result.response.kind === 'json') {

@@ -4,7 +4,7 @@
  * guardrails), at the same concurrency for the same time. Each gateway runs alone on core 0;
  * the stub and this load generator share core 1. Rewrites its section of BENCHMARKS.md.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -16,6 +16,7 @@ import { sampleText } from './sample-text.js';
 const root = resolve(import.meta.dirname, '..');
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const durationMs = seconds * 1000;
+const warmUpMs = Number(process.env.BENCH_WARM_UP_SECONDS ?? 12) * 1000;
 
 interface Target {
   name: string;
@@ -108,6 +109,16 @@ async function measure(target: Target, options: { concurrency: number; stream: b
   return result;
 }
 
+/**
+ * A JavaScript server is slow until its JIT has compiled the request path: a fresh Palisade or
+ * Portkey process needs about ten seconds of load to reach its steady pace here. Every target
+ * gets the same warm-up before anything is measured.
+ */
+async function warmUp(target: Target): Promise<void> {
+  await runLoad({ origin: target.origin, path: '/v1/chat/completions', headers: target.headers, body: body({ stream: false }), concurrency: 16, stream: false, durationMs: warmUpMs });
+  await runLoad({ origin: target.origin, path: '/v1/chat/completions', headers: target.headers, body: body({ stream: true }), concurrency: 16, stream: true, durationMs: warmUpMs / 4 });
+}
+
 const ms = (value: number | undefined): string => (value === undefined || Number.isNaN(value) ? '–' : value.toFixed(value < 10 ? 3 : 1));
 
 async function main(): Promise<void> {
@@ -125,6 +136,7 @@ async function main(): Promise<void> {
     const rows: string[] = [];
     const results = new Map<string, { single: LoadResult; loaded: LoadResult; streamSingle: LoadResult; streamLoaded: LoadResult }>();
     for (const target of [direct, palisade.target, portkey.target]) {
+      await warmUp(target);
       const measured = {
         single: await measure(target, { concurrency: 1, stream: false }),
         loaded: await measure(target, { concurrency: 16, stream: false }),
@@ -145,11 +157,16 @@ async function main(): Promise<void> {
     paced.push(`| direct to the stub | – | ${ms(pacedDirect.ttftP50)} | ${ms(pacedDirect.p50)} |`);
     for (const holdBack of holdBacks) {
       const instance = holdBack === 128 ? palisade : await startPalisade({ upstream, holdBack, directory });
-      if (instance !== palisade) children.push(instance.child);
+      if (instance !== palisade) {
+        children.push(instance.child);
+        await warmUp(instance.target);
+      }
       const result = await measure(instance.target, { concurrency: 1, stream: true, model: 'bench-paced', durationMs: 3000 });
       paced.push(`| Palisade | ${holdBack} | ${ms(result.ttftP50)} | ${ms(result.p50)} |`);
       if (instance !== palisade) await stop(instance.child);
     }
+
+    const idle = JSON.parse(execFileSync('taskset', ['-c', '0', process.execPath, '--import', 'tsx', 'bench/idle-cost.ts'], { cwd: root, encoding: 'utf8' })) as { back_to_back: number; after_idle: number };
 
     const direct1 = results.get(direct.name)?.single.p50 ?? Number.NaN;
     const palisade1 = results.get(palisade.target.name)?.single.p50 ?? Number.NaN;
@@ -158,7 +175,7 @@ async function main(): Promise<void> {
     const portkeyRps = results.get(portkey.target.name)?.loaded.requestsPerSecond ?? 1;
     const ratio = palisadeRps / portkeyRps;
     const section = [
-      `Measured ${machineLine()}. Command: \`npm run bench:gateway\` (${seconds} s per measurement after 1 s of warm-up; each gateway alone on core 0, the stub and the load generator on core 1).`,
+      `Measured ${machineLine()}. Command: \`npm run bench:gateway\` (${seconds} s per measurement after 1 s of warm-up, and ${warmUpMs / 1000} s of load at 16 clients plus ${warmUpMs / 4000} s of streams before a target's first measurement; each gateway alone on core 0, the stub and the load generator on core 1).`,
       '',
       'Request: a system message and a 1 KB user prompt (`bench/sample-text.ts`), `max_tokens` 256; the stub answers 170 characters at once (whole, or as 16 chunks). Latencies in ms.',
       '',
@@ -168,6 +185,8 @@ async function main(): Promise<void> {
       '',
       `Added by Palisade at p50, one client, non-streaming: ${ms(added)} ms over the direct call (target: under 1 ms: ${added < 1 ? 'met' : '**missed**'}).`,
       `Palisade with its default guard pipeline vs Portkey with none, 16 clients: ${ratio.toFixed(2)}× the requests per second (target: at least 3×: ${ratio >= 3 ? 'met' : '**missed**'}).`,
+      '',
+      `One client leaves the gateway's core idle between requests, and an idle core here runs the next request slower: the default input check on this request takes ${ms(idle.back_to_back)} ms p50 back to back and ${ms(idle.after_idle)} ms p50 after a 2 ms pause (\`bench/idle-cost.ts\`, core 0). Every stage of a one-client request pays that factor, which is why the one-client figures above are larger than the 16-client cost per request (1000 / req/s).`,
       '',
       'Time to first token on a stream paced like a model (one 12-character chunk every 20 ms), one client. The hold-back keeps that many characters of the answer until they are scanned, so a flagged span is never sent; its cost is this delay:',
       '',

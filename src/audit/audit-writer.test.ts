@@ -57,6 +57,24 @@ describe('createAuditWriter', () => {
     expect((await verifyAuditLog(memory)).ok).toBe(true);
   });
 
+  it('commits appends from callbacks of the same event-loop turn together, even when the store is synchronous', async () => {
+    const batches: number[] = [];
+    const memory = new MemoryAuditStore();
+    const original = memory.appendEvents.bind(memory);
+    memory.appendEvents = async (batch) => {
+      batches.push(batch.events.length);
+      return original(batch);
+    };
+    const writer = createAuditWriter({ store: memory, writerId: 'writer-a' });
+    // Three timers due together run in one timers phase, like responses read in one poll phase.
+    const appended = await Promise.all([1, 2, 3].map((n) => new Promise((resolve) => setTimeout(() => resolve(writer.append(requestEvent(n))), 0))));
+    expect(appended).toHaveLength(3);
+    expect(batches).toEqual([3]);
+    await writer.append(requestEvent(4));
+    expect(batches).toEqual([3, 1]);
+    await writer.close();
+  });
+
   it('a failing anchor is reported and does not affect appends', async () => {
     const memory = new MemoryAuditStore();
     const store = interceptStore(memory, (method) => {

@@ -82,7 +82,9 @@ export function createAuditWriter(options: AuditWriterOptions): AuditWriter {
   timer.unref();
 
   async function flush(): Promise<void> {
-    await null; // appends made in the same tick join the first batch
+    // Appends made in this turn of the event loop join the batch: with a synchronous store (SQLite)
+    // a commit never overlaps the next arrivals, so without this every event would commit alone.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     while (queue.length > 0) {
       const batch = queue.slice(0, maxBatch);
       queue = queue.slice(batch.length);

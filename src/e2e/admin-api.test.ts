@@ -120,6 +120,28 @@ describe('admin API: keys', () => {
     expect((await call(inferenceOnly.key, '/admin/v1/keys')).status).toBe(403);
   });
 
+  it("never lets an admin rotate, revoke or change a key with scopes it lacks (its tenant's operator key)", async () => {
+    // The bootstrap operator key lives in tenant `default`, so an admin of `default` can see it.
+    const defaultAdmin = await createKey(gateway.key, { scopes: ['admin', 'inference'], name: 'default admin' });
+    const attempts: { path: string; method?: string; body?: unknown }[] = [
+      { path: `/admin/v1/keys/${operatorId}/rotate`, method: 'POST', body: { grace_seconds: 0 } },
+      { path: `/admin/v1/keys/${operatorId}/revoke`, method: 'POST' },
+      { path: `/admin/v1/keys/${operatorId}`, method: 'PATCH', body: { limits: { requests_per_minute: 1 } } },
+    ];
+    for (const attempt of attempts) {
+      const answer = await call<WireError>(defaultAdmin.key, attempt.path, attempt);
+      expect(answer.status, attempt.path).toBe(403);
+      expect(answer.body.error.message).toContain('operator');
+      expect(answer.text).not.toContain('psk_');
+    }
+    const operator = await call<WireKey>(gateway.key, `/admin/v1/keys/${operatorId}`);
+    expect(operator.body).toMatchObject({ revoked_at: null, replaced_by: null, limits: null });
+    expect((await call(gateway.key, '/admin/v1/tenants', { body: { id: 'still-operator', name: 'Still operator' } })).status).toBe(201);
+    // Keys within its own reach it still manages.
+    const own = await createKey(defaultAdmin.key, { scopes: ['inference', 'admin'] });
+    expect((await call(defaultAdmin.key, `/admin/v1/keys/${own.id}/rotate`, { body: { grace_seconds: 0 } })).status).toBe(200);
+  });
+
   it("keeps tenant B's keys out of tenant A's admin's reach (404), leaving them working", async () => {
     const victim = await createKey(globexAdmin.key, { scopes: ['inference'] });
     const paths: { path: string; method?: string; body?: unknown }[] = [

@@ -26,7 +26,7 @@ describe('requireGrantableScopes', () => {
   it('lets a caller grant only scopes it holds', () => {
     expect(() => requireGrantableScopes(caller(['admin', 'inference']), ['inference', 'admin'])).not.toThrow();
     expect(() => requireGrantableScopes(caller(['admin']), ['operator'])).toThrow(expect.objectContaining({ code: 'forbidden' }));
-    expect(() => requireGrantableScopes(caller(['admin']), ['inference'])).toThrow(/cannot grant the "inference" scope/);
+    expect(() => requireGrantableScopes(caller(['admin']), ['inference'])).toThrow(/cannot grant, or manage a key with, the "inference" scope/);
     expect(() => requireGrantableScopes(caller(['operator']), ['admin', 'operator'])).not.toThrow();
   });
 });

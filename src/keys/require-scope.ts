@@ -8,11 +8,12 @@ export function requireScope(auth: Authentication, scope: Scope): void {
 }
 
 /**
- * Throws `forbidden` unless the caller holds every scope it wants to put on a new key: an
- * `admin` must not be able to mint an `operator` key and so escape its tenant.
+ * Throws `forbidden` unless the caller holds every scope it wants to put on a key, or that a key
+ * it wants to change holds: an `admin` must not be able to mint, rotate or revoke an `operator`
+ * key and so escape its tenant.
  */
 export function requireGrantableScopes(auth: Authentication, scopes: readonly Scope[]): void {
   for (const scope of scopes) {
-    if (!hasScope(auth.key.scopes, scope)) throw new PalisadeError('forbidden', `this API key cannot grant the "${scope}" scope it lacks`);
+    if (!hasScope(auth.key.scopes, scope)) throw new PalisadeError('forbidden', `this API key cannot grant, or manage a key with, the "${scope}" scope it lacks`);
   }
 }

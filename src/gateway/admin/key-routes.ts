@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { createApiKey, maxRotationGraceMs, revokeApiKey, rotateApiKey, updateApiKeyLimits } from '../../keys/api-keys.js';
+import type { Authentication } from '../../keys/authenticate.js';
+import type { ApiKeyRecord } from '../../keys/key-store.js';
 import { requireGrantableScopes } from '../../keys/require-scope.js';
 import { scopes } from '../../keys/scopes.js';
 import { findVisibleKey, findVisibleTenant, visibleTenantFilter } from '../../keys/tenant-visibility.js';
@@ -31,6 +33,16 @@ const idParams = z.object({ id: z.string().min(1).max(100) }).strict();
  */
 export function registerKeyRoutes(app: FastifyInstance, deps: GatewayDependencies): void {
   const now = () => deps.now?.() ?? new Date();
+  /**
+   * A key the caller may change: visible to it, and holding no scope the caller lacks. Without
+   * the second check an `admin` could rotate an `operator` key of its tenant (the successor
+   * inherits its scopes) and escape the tenant, or revoke it and lock the operator out.
+   */
+  const manageableKey = async (auth: Authentication, id: string): Promise<ApiKeyRecord> => {
+    const key = await findVisibleKey(deps.keys, auth, id);
+    requireGrantableScopes(auth, key.scopes);
+    return key;
+  };
 
   app.post('/admin/v1/keys', async (request, reply) => {
     const auth = await authorize({ keys: deps.keys, headers: request.headers, scope: 'admin', now: now() });
@@ -67,7 +79,7 @@ export function registerKeyRoutes(app: FastifyInstance, deps: GatewayDependencie
   app.post('/admin/v1/keys/:id/revoke', async (request) => {
     const auth = await authorize({ keys: deps.keys, headers: request.headers, scope: 'admin', now: now() });
     const { id } = parseWire(idParams, request.params);
-    const key = await findVisibleKey(deps.keys, auth, id);
+    const key = await manageableKey(auth, id);
     const revoked = await revokeApiKey(deps.keys, key.id, { now: now() });
     await deps.audit.writer.append(adminEvent({ type: 'key-revoked', auth, tenantId: key.tenantId, now: now(), data: { key_id: key.id, prefix: key.prefix } }));
     return keyToWire(revoked);
@@ -77,7 +89,7 @@ export function registerKeyRoutes(app: FastifyInstance, deps: GatewayDependencie
     const auth = await authorize({ keys: deps.keys, headers: request.headers, scope: 'admin', now: now() });
     const { id } = parseWire(idParams, request.params);
     const body = parseWire(rotateKeyBody, request.body);
-    const key = await findVisibleKey(deps.keys, auth, id);
+    const key = await manageableKey(auth, id);
     const rotated = await rotateApiKey(deps.keys, key.id, { graceMs: body.grace_seconds * 1000, now: now(), ...(body.expires_at === undefined ? {} : { expiresAt: new Date(body.expires_at) }) });
     await deps.audit.writer.append(
       adminEvent({ type: 'key-rotated', auth, tenantId: key.tenantId, now: now(), data: { key_id: key.id, successor_id: rotated.record.id, grace_seconds: body.grace_seconds } }),
@@ -89,7 +101,7 @@ export function registerKeyRoutes(app: FastifyInstance, deps: GatewayDependencie
     const auth = await authorize({ keys: deps.keys, headers: request.headers, scope: 'admin', now: now() });
     const { id } = parseWire(idParams, request.params);
     const body = parseWire(updateKeyBody, request.body);
-    const key = await findVisibleKey(deps.keys, auth, id);
+    const key = await manageableKey(auth, id);
     const updated = await updateApiKeyLimits(deps.keys, key.id, { limits: body.limits === null ? null : limitsFromWire(body.limits) });
     await deps.audit.writer.append(adminEvent({ type: 'key-updated', auth, tenantId: key.tenantId, now: now(), data: { key_id: key.id, limits: body.limits } }));
     return keyToWire(updated);

@@ -6,6 +6,8 @@ import { startTestGateway, type TestGateway } from './test-support/start-test-ga
 import { testServiceUrl, uniqueTestName } from '../test-support/test-services.js';
 import { redisKeys } from './test-support/redis-keys.js';
 import { closedPort, startTcpProxy, type TcpProxy } from './test-support/tcp-proxy.js';
+import { startTestUpstream, type TestUpstream } from '../gateway/upstream/test-support/test-upstream.js';
+import { openaiStream } from '../gateway/upstream/test-support/test-replies.js';
 
 /**
  * Production mode in process: the gateway on PostgreSQL and Redis, the real servers, and what
@@ -56,13 +58,13 @@ describe.runIf(databaseUrl !== undefined && redisUrl !== undefined)('production 
   let sql: pg.Client;
 
   /** A gateway on a schema of its own (the test gateway wants an empty database). */
-  async function startProductionGateway(options: { databaseUrl?: string; redisUrl?: string; onError?: 'open' | 'closed' } = {}): Promise<{ gateway: TestGateway; schema: string }> {
+  async function startProductionGateway(options: { databaseUrl?: string; redisUrl?: string; onError?: 'open' | 'closed'; document?: Record<string, unknown> } = {}): Promise<{ gateway: TestGateway; schema: string }> {
     const { schema, drop } = await createTestSchema(database);
     drops.push(drop);
     const gateway = await startTestGateway({
       databaseUrl: options.databaseUrl ?? database,
       redisUrl: options.redisUrl ?? redis,
-      document: { storage: { postgres_schema: schema }, limits: { redis_key_prefix: prefix, on_error: options.onError ?? 'closed' } },
+      document: { ...options.document, storage: { postgres_schema: schema }, limits: { redis_key_prefix: prefix, on_error: options.onError ?? 'closed' } },
     });
     gateways.push(gateway);
     return { gateway, schema };
@@ -169,6 +171,49 @@ describe.runIf(databaseUrl !== undefined && redisUrl !== undefined)('production 
       expect(keyed.status).toBe(503);
       expect(((await keyed.json()) as { error: { message: string } }).error.message).toBe('the idempotency store is unavailable');
       expect((await readiness(gateway)).status).toBe(503);
+    });
+  });
+
+  describe('with PostgreSQL going away in the middle of a stream', () => {
+    let upstream: TestUpstream;
+    let postgresProxy: TcpProxy;
+    let gateway: TestGateway;
+    beforeAll(async () => {
+      upstream = await startTestUpstream();
+      const databaseTarget = new URL(database);
+      postgresProxy = await startTcpProxy({ host: databaseTarget.hostname, port: Number(databaseTarget.port || 5432) });
+      proxies.push(postgresProxy);
+      databaseTarget.host = `127.0.0.1:${postgresProxy.port}`;
+      ({ gateway } = await startProductionGateway({
+        databaseUrl: databaseTarget.toString(),
+        document: {
+          providers: [{ name: 'paced', type: 'openai', base_url: upstream.openaiBaseUrl, retries: 0 }],
+          models: [{ name: 'paced-model', providers: ['paced'] }],
+          streaming: { hold_back_chars: 0, scan_every_chars: 1 },
+        },
+      }));
+    });
+    afterAll(async () => {
+      await upstream?.close();
+    });
+
+    it('does not let the OpenAI SDK see a finished answer whose audit event could not be written', async () => {
+      upstream.enqueue(openaiStream({ text: 'An answer long enough to be cut in the middle by a database outage.', chunkDelayMs: 40 }));
+      const client = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: gateway.key, maxRetries: 0 });
+      const stream = await client.chat.completions.create({ model: 'paced-model', messages: [{ role: 'user', content: 'Say something long.' }], stream: true });
+      let text = '';
+      const finishes: (string | null | undefined)[] = [];
+      const reading = (async () => {
+        for await (const chunk of stream) {
+          if (text === '' && chunk.choices[0]?.delta.content) postgresProxy.cut();
+          text += chunk.choices[0]?.delta.content ?? '';
+          finishes.push(chunk.choices[0]?.finish_reason);
+        }
+      })();
+      await expect(reading).rejects.toMatchObject({ code: 'unavailable' });
+      expect(text.length).toBeGreaterThan(0);
+      expect(finishes.filter((reason) => reason !== null && reason !== undefined)).toEqual([]);
+      postgresProxy.restore();
     });
   });
 

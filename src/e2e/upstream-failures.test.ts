@@ -140,19 +140,21 @@ describe('an upstream that fails before answering', () => {
 describe('an upstream stream that breaks', () => {
   async function brokenOpenAIStream(cut: { afterEvents: number; then: 'reset' | 'end' }): Promise<void> {
     upstream.enqueue(openaiStream({ text: longText, cut }));
-    const { data: stream, response } = await openai().chat.completions.create({ model: 'plain-model', messages, stream: true }).withResponse();
+    // `flaky` retries twice before a response starts; a started stream must never be retried.
+    const { data: stream, response } = await openai().chat.completions.create({ model: 'flaky-model', messages, stream: true }).withResponse();
     let text = '';
     const reading = (async () => {
       for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
     })();
     await expect(reading).rejects.toThrow(APIError);
     const failure = await reading.catch((error: unknown) => error as APIError);
-    expect(failure).toMatchObject({ code: 'upstream_error', message: expect.stringMatching(/upstream "plain"/) });
+    expect(failure).toMatchObject({ code: 'upstream_error', message: expect.stringMatching(/upstream "flaky"/) });
     // Some text had gone out before the break; never all of it.
     expect(text.length).toBeGreaterThan(0);
     expect(text.length).toBeLessThan(longText.length);
     const event = await readAuditEvent(gateway, requestIdOf(response));
-    expect(event).toMatchObject({ data: { stream: true, error: 'upstream_error' } });
+    expect(event).toMatchObject({ data: { stream: true, error: 'upstream_error', stream_scan: 'upstream_failed' } });
+    expect(upstream.requests).toHaveLength(1);
   }
 
   it('raises an APIError in the OpenAI SDK when the connection resets mid-stream', async () => {
@@ -171,7 +173,8 @@ describe('an upstream stream that breaks', () => {
     expect(failure).toMatchObject({ error: { type: 'error', error: { type: 'api_error', message: expect.stringMatching(/upstream "claude"/) } } });
     const requestId = (await stream.withResponse()).response.headers.get('x-palisade-request-id');
     const event = await readAuditEvent(gateway, requestId as string);
-    expect(event).toMatchObject({ data: { endpoint: 'messages', stream: true, error: 'upstream_error' } });
+    expect(event).toMatchObject({ data: { endpoint: 'messages', stream: true, error: 'upstream_error', stream_scan: 'upstream_failed' } });
+    expect(upstream.requests).toHaveLength(1);
   });
 
   it('completes a slow stream whose pauses stay under idle_ms', async () => {

@@ -37,9 +37,14 @@ function capped(value: unknown): unknown {
   return json.length <= maxContentChars ? value : { truncated: true, chars: json.length, head: json.slice(0, maxContentChars) };
 }
 
-/** The conversation as the policy allows it to be kept: not at all, with every labelled finding redacted, or in full. */
+/**
+ * The conversation as the policy allows it to be kept: not at all, with every labelled finding
+ * redacted, or in full. In `redacted` mode, text without a decision (its check failed) is not
+ * kept: there is nothing to redact it by, and unredacted text is what the mode promises to avoid.
+ */
 function contentRecord(request: CompletionRequest, mode: 'none' | 'redacted' | 'full'): Record<string, unknown> | undefined {
   if (mode === 'none' || request.checkedMessages === undefined) return undefined;
+  if (mode === 'redacted' && request.input === undefined) return undefined;
   const messages = request.checkedMessages as ChatMessage[];
   const input = mode === 'full' || request.input === undefined ? messages : redactForRecord({ messages }, request.input);
   const answer = request.answerChecks?.map(({ input: checked, decision }) => {

@@ -10,8 +10,12 @@ import type { ModelRoute } from './model-routes.js';
 
 export type WireFormat = 'openai' | 'anthropic';
 
-/** How the output stage ended for a stream: scanned to the end, stopped by the policy, or not scanned. */
-export type StreamScan = 'complete' | 'blocked' | 'failed' | 'client_closed';
+/**
+ * How the output stage ended for a stream: scanned to the end, stopped by the policy, not scanned
+ * (the scan failed: the stream was stopped), cut by the upstream (everything sent was scanned; the
+ * held-back rest was never sent), or abandoned by the client.
+ */
+export type StreamScan = 'complete' | 'blocked' | 'failed' | 'upstream_failed' | 'client_closed';
 
 /**
  * What one completion request has gathered as it passes the lifecycle's stages: the audit event,

@@ -158,7 +158,7 @@ export function createCompletionHandler(deps: GatewayDependencies, format: WireF
           if (route.onBlock !== 'refusal') throw new PalisadeError(input.action === 'block' ? 'content_blocked' : 'content_held', heldMessage(input));
           request.status = 200;
           pending = await refusalResponse({ request, message: route.refusalMessage, headers, audit, write: (text) => write(response, text), start: (sseHeaders) => response.writeHead(200, sseHeaders) });
-          // A streamed refusal is written in full (audit event first): only the end of the response is left.
+          // A streamed refusal is written in full (its audit event before its finish frames): only the end is left.
           if (pending === undefined) response.end();
         } else {
           const forwarded = input.messages === undefined ? parsed : parsers[format](withGuardedMessages(parsed, input.messages));

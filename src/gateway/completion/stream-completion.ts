@@ -10,8 +10,7 @@ import type { FinishReason, StreamEvent, StreamWriter, ToolCall, Usage } from '.
 import { createOpenAIStreamWriter } from '../wire/openai-stream-writer.js';
 import { parseAnthropicStream } from '../wire/parse-anthropic-stream.js';
 import { parseOpenAIStream } from '../wire/parse-openai-stream.js';
-import { renderAnthropicError, renderOpenAIError } from '../wire/render-wire-error.js';
-import { formatServerSentEvent } from '../wire/server-sent-event.js';
+import { renderStreamError } from '../wire/render-stream-error.js';
 import { checkTurn } from './check-turn.js';
 import type { CompletionRequest, WireFormat } from './completion-request.js';
 import { mergeDecisions } from './merge-decisions.js';
@@ -40,12 +39,8 @@ interface Choice {
   guard: StreamGuard;
   tools: ToolCall[];
   done: boolean;
-}
-
-/** A failure after the stream started: an error event in the client's format, which both SDKs raise as an API error. */
-function errorEvent(format: WireFormat, error: PalisadeError, requestId: string): string {
-  if (format === 'openai') return formatServerSentEvent({ data: renderOpenAIError(error).body });
-  return formatServerSentEvent({ event: 'error', data: renderAnthropicError(error, { requestId }).body });
+  /** How the choice ended; its `finish` frame is sent only once the audit event is durable. */
+  reason?: FinishReason;
 }
 
 /**
@@ -102,7 +97,7 @@ export async function streamCompletion(options: StreamCompletionOptions): Promis
         }
       }
     }
-    await emit({ type: 'finish', choice: index, reason: blocked ? 'content_filter' : reason });
+    choice.reason = blocked ? 'content_filter' : reason;
   }
 
   const record = (scan: CompletionRequest['streamScan']): void => {
@@ -115,6 +110,7 @@ export async function streamCompletion(options: StreamCompletionOptions): Promis
   };
 
   const parsed = options.providerFormat === 'openai' ? parseOpenAIStream(options.events) : parseAnthropicStream(options.events, { created: request.created });
+  let failure: PalisadeError | undefined;
   try {
     for await (const event of parsed) {
       if (event.type === 'start') {
@@ -141,9 +137,6 @@ export async function streamCompletion(options: StreamCompletionOptions): Promis
     }
     for (const [index, choice] of choices) if (!choice.done) await finishChoice(index, 'stop');
     record([...choices.values()].some((choice) => choice.guard.blocked !== undefined) ? 'blocked' : 'complete');
-    await options.finalize();
-    if (usage !== undefined) await emit({ type: 'usage', usage });
-    await emit({ type: 'end' });
   } catch (error) {
     if (options.signal.aborted) {
       record('client_closed');
@@ -151,10 +144,26 @@ export async function streamCompletion(options: StreamCompletionOptions): Promis
       await options.finalize();
       return;
     }
-    const failure = isPalisadeError(error) ? error : new PalisadeError('internal_error', 'the answer could not be checked; the stream was stopped');
+    // The upstream broke off: what was sent had been scanned, and the held-back rest is never sent.
+    const upstreamFailed = isPalisadeError(error) && error.code.startsWith('upstream');
+    failure = isPalisadeError(error) ? error : new PalisadeError('internal_error', 'the answer could not be checked; the stream was stopped');
     request.errorCode = failure.code;
-    record(isPalisadeError(error) && error.code.startsWith('upstream') ? 'complete' : 'failed');
-    await options.finalize();
-    await sink.write(errorEvent(request.format, failure, request.id)).catch(() => {});
+    record(upstreamFailed ? 'upstream_failed' : 'failed');
   }
+
+  // The answer counts as finished only once its audit event is durable: the finish frames and the
+  // stream terminator wait for it, and a failed audit write ends the stream with an error instead.
+  try {
+    await options.finalize();
+  } catch (error) {
+    failure ??= isPalisadeError(error) ? error : new PalisadeError('unavailable', 'the audit log is unavailable, so the answer was not completed', { retryAfter: 1 });
+    request.errorCode = failure.code;
+  }
+  if (failure !== undefined) {
+    await sink.write(renderStreamError(request.format, failure, request.id)).catch(() => {});
+    return;
+  }
+  for (const [index, choice] of [...choices].sort(([a], [b]) => a - b)) await emit({ type: 'finish', choice: index, reason: choice.reason ?? 'stop' });
+  if (usage !== undefined) await emit({ type: 'usage', usage });
+  await emit({ type: 'end' });
 }

@@ -124,16 +124,27 @@ export const configSchema = z
       })
       .strict()
       .default({ content: 'redacted', retention_days: 90, anchor_every_events: 1000, anchor_every_seconds: 60 }),
-    idempotency: z.object({ ttl_seconds: positive.max(604_800).default(86_400) }).strict().default({ ttl_seconds: 86_400 }),
+    idempotency: z
+      .object({
+        ttl_seconds: positive.max(604_800).default(86_400),
+        /** How long a running request holds its key between renewals: after a replica dies, a retry waits this long, not the TTL. */
+        lease_seconds: positive.max(3_600).default(30),
+      })
+      .strict()
+      .default({ ttl_seconds: 86_400, lease_seconds: 30 }),
     streaming: z
       .object({
         /** Characters of the answer held back while streaming, so a flagged span is never sent: the cost is time to first token. */
         hold_back_chars: z.number().int().min(0).max(65_536).default(128),
         /** Rescan after this many new characters. */
         scan_every_chars: positive.max(65_536).default(32),
+        /** The longest a streamed answer may run, from the upstream call to its end; then it ends with `upstream_timeout`. */
+        max_duration_ms: positive.max(86_400_000).default(600_000),
+        /** A client that takes nothing from a stream for this long is cut off, and the upstream call with it. */
+        client_stall_ms: positive.max(3_600_000).default(30_000),
       })
       .strict()
-      .default({ hold_back_chars: 128, scan_every_chars: 32 }),
+      .default({ hold_back_chars: 128, scan_every_chars: 32, max_duration_ms: 600_000, client_stall_ms: 30_000 }),
     logging: z
       .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
       .strict()

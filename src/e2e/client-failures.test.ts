@@ -152,3 +152,77 @@ describe('clients that go away', () => {
     expect((await client().chat.completions.create({ model: 'test-model', messages })).choices).toHaveLength(1);
   });
 });
+
+describe('streams that run too long or are not read', () => {
+  let slowGateway: TestGateway;
+  const stallMs = 400;
+  const maxDurationMs = 2500;
+
+  beforeAll(async () => {
+    slowGateway = await startTestGateway({
+      document: {
+        providers: [{ name: 'primary', type: 'openai', base_url: upstream.openaiBaseUrl, retries: 0 }],
+        models: [{ name: 'test-model', providers: ['primary'] }],
+        // Large scan steps: the unread stream below is megabytes long.
+        streaming: { hold_back_chars: 0, scan_every_chars: 65_536, client_stall_ms: stallMs, max_duration_ms: maxDurationMs },
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await slowGateway?.close();
+  });
+
+  /** An OpenAI stream of `count` chunks of `size` characters each. */
+  function bigStream(options: { count: number; size: number; chunkDelayMs?: number }): Parameters<TestUpstream['enqueue']>[0] {
+    const chunk = (delta: Record<string, unknown>, finish: string | null = null) => ({
+      data: JSON.stringify({ id: 'chatcmpl-big', object: 'chat.completion.chunk', created: 1, model: 'test-model', choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] }),
+    });
+    const piece = 'all work and no play '.repeat(Math.ceil(options.size / 21)).slice(0, options.size);
+    const events = [chunk({ role: 'assistant', content: '' }), ...Array.from({ length: options.count }, () => chunk({ content: piece })), chunk({}, 'stop'), { data: '[DONE]' }];
+    return { type: 'stream', events, ...(options.chunkDelayMs === undefined ? {} : { chunkDelayMs: options.chunkDelayMs }) };
+  }
+
+  it('cuts off a client that stops reading a stream, and audits it as gone', async () => {
+    // Far more than loopback socket buffers hold, so the gateway's writes must wait for the client.
+    upstream.enqueue(bigStream({ count: 400, size: 64 * 1024 }));
+    const { port } = new URL(slowGateway.url);
+    const socket = connect({ host: '127.0.0.1', port: Number(port) });
+    socket.on('error', () => {});
+    const body = JSON.stringify({ model: 'test-model', stream: true, messages });
+    socket.write(`POST /v1/chat/completions HTTP/1.1\r\nHost: palisade\r\nAuthorization: Bearer ${slowGateway.key}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    // A paused socket reads nothing more (and so never sees its own close): the gateway is what is watched.
+    socket.pause();
+    try {
+      const event = await vi.waitFor(
+        async () => {
+          const response = await fetch(`${slowGateway.url}/admin/v1/audit/events?type=request&status=499`, { headers: { authorization: `Bearer ${slowGateway.key}` } });
+          const found = ((await response.json()) as { data: AuditEventJson[] }).data[0];
+          if (found === undefined) throw new Error('the gateway has not given up on the client that reads nothing');
+          return found;
+        },
+        { timeout: hangBoundMs, interval: 50 },
+      );
+      expect(event).toMatchObject({ status: 499, data: { stream: true, stream_scan: 'client_closed' } });
+    } finally {
+      socket.destroy();
+    }
+  });
+
+  it('ends a stream that runs longer than max_duration_ms with an error the SDK raises', async () => {
+    // About six seconds of words: the deadline stops it well before.
+    upstream.enqueue(openaiStream({ text: 'A slow answer that keeps going, one word at a time, for far too long. '.repeat(8), chunkDelayMs: 50 }));
+    const started = performance.now();
+    const { data: stream, response } = await new OpenAI({ baseURL: `${slowGateway.url}/v1`, apiKey: slowGateway.key, maxRetries: 0 }).chat.completions.create({ model: 'test-model', messages, stream: true }).withResponse();
+    const reading = (async () => {
+      for await (const chunk of stream) void chunk;
+    })();
+    await expect(reading).rejects.toMatchObject({ code: 'upstream_timeout', message: expect.stringContaining('max_duration_ms') });
+    expect(performance.now() - started).toBeLessThan(hangBoundMs);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(maxDurationMs);
+    expect(await upstream.settled(0)).toBe('client_closed');
+    const requestId = response.headers.get('x-palisade-request-id') as string;
+    const audited = await fetch(`${slowGateway.url}/admin/v1/audit/events?id=${requestId}`, { headers: { authorization: `Bearer ${slowGateway.key}` } });
+    expect(((await audited.json()) as { data: AuditEventJson[] }).data[0]).toMatchObject({ data: { stream: true, stream_scan: 'upstream_failed', error: 'upstream_timeout' } });
+  });
+});

@@ -1,6 +1,11 @@
+import { createHash } from 'node:crypto';
+import { Redis } from 'ioredis';
 import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createRedisIdempotencyStore } from '../adapters/redis/redis-idempotency-store.js';
+import { testServiceUrl, uniqueTestName } from '../test-support/test-services.js';
 import { readAuditEvent, requestIdOf } from './test-support/read-audit-event.js';
+import { redisKeys } from './test-support/redis-keys.js';
 import { startTestGateway, type TestGateway } from './test-support/start-test-gateway.js';
 import { testAdminApi, type TestAdminApi } from './test-support/test-admin-api.js';
 import { startTestUpstream, type TestUpstream } from '../gateway/upstream/test-support/test-upstream.js';
@@ -39,8 +44,8 @@ afterAll(async () => {
 const client = (apiKey: string): OpenAI => new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey, maxRetries: 0 });
 const chatBody = (content = 'What is the capital of Portugal?', extra: Record<string, unknown> = {}) => ({ model: 'test-model', messages: [{ role: 'user', content }], ...extra });
 
-function post(options: { key: string; body: unknown; headers?: Record<string, string>; signal?: AbortSignal }): Promise<Response> {
-  return fetch(`${gateway.url}/v1/chat/completions`, {
+function post(options: { key: string; body: unknown; headers?: Record<string, string>; signal?: AbortSignal; gateway?: TestGateway }): Promise<Response> {
+  return fetch(`${(options.gateway ?? gateway).url}/v1/chat/completions`, {
     method: 'POST',
     headers: { authorization: `Bearer ${options.key}`, 'content-type': 'application/json', ...options.headers },
     body: JSON.stringify(options.body),
@@ -54,7 +59,7 @@ async function errorOf(response: Response): Promise<{ code: string; message: str
 }
 
 /** A request held at the upstream (which never answers) until `release()` aborts it. */
-async function heldRequest(options: { key: string; body: unknown; headers?: Record<string, string> }): Promise<{ release(): Promise<void> }> {
+async function heldRequest(options: { key: string; body: unknown; headers?: Record<string, string>; gateway?: TestGateway }): Promise<{ release(): Promise<void> }> {
   upstream.enqueue({ type: 'hang' });
   const index = upstream.requests.length;
   const abort = new AbortController();
@@ -213,5 +218,64 @@ describe('Idempotency-Key', () => {
     expect(await errorOf(response)).toMatchObject({ code: 'invalid_request', param: 'Idempotency-Key', message: expect.stringMatching(/1 to 255 printable ASCII/) });
     expect((await post({ key: roomyKey, body: chatBody(), headers: { 'idempotency-key': 'k'.repeat(255) } })).status).toBe(200);
     expect(upstream.requests).toHaveLength(1);
+  });
+});
+
+describe.runIf(testServiceUrl('PALISADE_TEST_REDIS_URL') !== undefined)('Idempotency-Key on Redis, shared by replicas', () => {
+  const redisUrl = testServiceUrl('PALISADE_TEST_REDIS_URL') as string;
+  const prefix = `${uniqueTestName('palisade_e2e')}:`;
+  let shared: TestGateway;
+  let redis: Redis;
+  let counter = 0;
+  const idempotencyKey = (): string => `e2e-redis-idempotency-${Date.now()}-${++counter}`;
+
+  beforeAll(async () => {
+    shared = await startTestGateway({
+      redisUrl,
+      document: {
+        limits: { redis_key_prefix: prefix },
+        providers: [{ name: 'primary', type: 'openai', base_url: upstream.openaiBaseUrl, retries: 0 }],
+        models: [{ name: 'test-model', providers: ['primary'] }],
+      },
+    });
+    redis = new Redis(redisUrl);
+  });
+
+  afterAll(async () => {
+    await shared?.close();
+    await redis?.quit();
+    await redisKeys(redisUrl, prefix, { remove: true });
+  });
+
+  it('holds a running request’s key on a 30 s lease, not the one-day TTL; the stored answer keeps the TTL', async () => {
+    const headers = { 'idempotency-key': idempotencyKey() };
+    const first = await heldRequest({ gateway: shared, key: shared.key, body: chatBody(), headers });
+    const claimKey = `${prefix}idempotency:default:chat.completions:${headers['idempotency-key']}`;
+    expect(await redis.hget(claimKey, 'state')).toBe('in_progress');
+    expect(await redis.pttl(claimKey)).toBeGreaterThan(0);
+    expect(await redis.pttl(claimKey)).toBeLessThanOrEqual(30_000);
+    await first.release();
+    await vi.waitFor(async () => expect((await post({ gateway: shared, key: shared.key, body: chatBody(), headers })).status).toBe(200), { timeout: 2000, interval: 20 });
+    expect(await redis.hget(claimKey, 'state')).toBe('done');
+    expect(await redis.pttl(claimKey)).toBeGreaterThan(86_000_000);
+  });
+
+  it('lets a retry run one lease after the replica holding the key died, not a day later', async () => {
+    const headers = { 'idempotency-key': idempotencyKey() };
+    const body = chatBody();
+    // What a replica killed mid-request leaves behind: its claim, which nobody renews. (The gateway
+    // binds a key to the SHA-256 of the body as sent.)
+    const deadReplica = createRedisIdempotencyStore({ redis, keyPrefix: `${prefix}idempotency:` });
+    const fingerprint = createHash('sha256').update(JSON.stringify(body)).digest('hex');
+    const begun = await deadReplica.begin({ key: `default:chat.completions:${headers['idempotency-key']}`, fingerprint, leaseMs: 500 });
+    expect(begun.state).toBe('claimed');
+    const retry = await post({ gateway: shared, key: shared.key, body, headers });
+    expect(retry.status).toBe(409);
+    expect(await errorOf(retry)).toMatchObject({ code: 'idempotency_conflict', message: expect.stringMatching(/still in progress/) });
+    await vi.waitFor(async () => expect((await post({ gateway: shared, key: shared.key, body, headers })).status).toBe(200), { timeout: 3000, interval: 100 });
+    expect(upstream.requests).toHaveLength(1);
+    // The dead replica's late release does not free the key the retry now holds.
+    expect(await deadReplica.release({ key: `default:chat.completions:${headers['idempotency-key']}`, owner: begun.state === 'claimed' ? begun.owner : '?' })).toBe(false);
+    expect((await post({ gateway: shared, key: shared.key, body, headers })).headers.get('x-palisade-idempotent-replay')).toBe('true');
   });
 });

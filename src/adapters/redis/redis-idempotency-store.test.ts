@@ -47,33 +47,41 @@ describe.runIf(url !== undefined)('redis idempotency store', () => {
     it('lets one replica claim a key and another replay its response', async () => {
       const first = createRedisIdempotencyStore({ redis, keyPrefix });
       const second = createRedisIdempotencyStore({ redis: replica, keyPrefix });
-      const results = await Promise.all([first.begin('t:k', 'fp', 60_000), second.begin('t:k', 'fp', 60_000)]);
+      const results = await Promise.all([first.begin({ key: 't:k', fingerprint: 'fp', leaseMs: 60_000 }), second.begin({ key: 't:k', fingerprint: 'fp', leaseMs: 60_000 })]);
       expect(results.map((result) => result.state).sort()).toEqual(['claimed', 'in_progress']);
-      const owner = results[0]?.state === 'claimed' ? first : second;
-      await owner.complete('t:k', { status: 200, headers: {}, body: '{}' }, 60_000);
-      expect(await (owner === first ? second : first).begin('t:k', 'fp', 60_000)).toEqual({ state: 'done', response: { status: 200, headers: {}, body: '{}' } });
+      const [winner, other] = results[0]?.state === 'claimed' ? [first, second] : [second, first];
+      const owner = results.map((result) => (result.state === 'claimed' ? result.owner : '')).join('');
+      await winner.complete({ key: 't:k', owner, response: { status: 200, headers: {}, body: '{}' }, ttlMs: 60_000 });
+      expect(await other.begin({ key: 't:k', fingerprint: 'fp', leaseMs: 60_000 })).toEqual({ state: 'done', response: { status: 200, headers: {}, body: '{}' } });
     });
 
-    it('sets an expiry on every key it writes', async () => {
+    it('sets an expiry on every key it writes: the lease while in progress, the TTL once done', async () => {
       const store = createRedisIdempotencyStore({ redis, keyPrefix });
-      await store.begin('t:expiring', 'fp', 60_000);
+      const begun = await store.begin({ key: 't:expiring', fingerprint: 'fp', leaseMs: 30_000 });
+      const owner = begun.state === 'claimed' ? begun.owner : '?';
+      expect(await redis.pttl(`${keyPrefix}t:expiring`)).toBeGreaterThan(29_000);
+      expect(await redis.pttl(`${keyPrefix}t:expiring`)).toBeLessThanOrEqual(30_000);
+      await store.renew({ key: 't:expiring', owner, leaseMs: 60_000 });
       expect(await redis.pttl(`${keyPrefix}t:expiring`)).toBeGreaterThan(59_000);
-      await store.complete('t:expiring', { status: 200, headers: {}, body: '' }, 120_000);
-      expect(await redis.pttl(`${keyPrefix}t:expiring`)).toBeGreaterThan(119_000);
+      await store.complete({ key: 't:expiring', owner, response: { status: 200, headers: {}, body: '' }, ttlMs: 86_400_000 });
+      expect(await redis.pttl(`${keyPrefix}t:expiring`)).toBeGreaterThan(86_399_000);
+      // The stored response does not keep the owner token.
+      expect(await redis.hget(`${keyPrefix}t:expiring`, 'owner')).toBeNull();
     });
 
     it('throws on a stored response it cannot read', async () => {
       const store = createRedisIdempotencyStore({ redis, keyPrefix });
       await redis.hset(`${keyPrefix}t:corrupt`, { state: 'done', fingerprint: 'fp', response: '{"status":"200"}' });
-      await expect(store.begin('t:corrupt', 'fp', 60_000)).rejects.toMatchObject({ code: 'internal_error' });
+      await expect(store.begin({ key: 't:corrupt', fingerprint: 'fp', leaseMs: 60_000 })).rejects.toMatchObject({ code: 'internal_error' });
     });
 
     it('throws when Redis cannot be reached, and does not swallow the error', async () => {
       const unreachable = new Redis(connectionUrl, { lazyConnect: true, enableOfflineQueue: false });
       const store = createRedisIdempotencyStore({ redis: unreachable, keyPrefix });
-      await expect(store.begin('t:down', 'fp', 60_000)).rejects.toThrow();
-      await expect(store.complete('t:down', { status: 200, headers: {}, body: '' }, 60_000)).rejects.toThrow();
-      await expect(store.release('t:down')).rejects.toThrow();
+      await expect(store.begin({ key: 't:down', fingerprint: 'fp', leaseMs: 60_000 })).rejects.toThrow();
+      await expect(store.renew({ key: 't:down', owner: 'owner', leaseMs: 60_000 })).rejects.toThrow();
+      await expect(store.complete({ key: 't:down', owner: 'owner', response: { status: 200, headers: {}, body: '' }, ttlMs: 60_000 })).rejects.toThrow();
+      await expect(store.release({ key: 't:down', owner: 'owner' })).rejects.toThrow();
       unreachable.disconnect();
     });
   });

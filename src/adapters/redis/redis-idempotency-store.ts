@@ -1,12 +1,16 @@
 /**
  * Idempotency keys in Redis, shared by every replica. Each key is one hash, `state`
- * (`in_progress` | `done`), `fingerprint` and, once done, `response` (JSON), expiring with the
- * TTL. A hash rather than one string value lets the scripts compare the fingerprint without
- * decoding the stored body. Each operation is one Lua script, so two replicas beginning the same
- * key at once cannot both claim it. One key per call: works on Redis Cluster as is.
+ * (`in_progress` | `done`), `fingerprint`, the claim's `owner` token while in progress, and
+ * `response` (JSON) once done; it expires with the claim's lease (renewed by its owner), then
+ * with the TTL once done. A hash rather than one string value lets the scripts compare the
+ * fingerprint and owner without decoding the stored body. Each operation is one Lua script, so
+ * two replicas beginning the same key at once cannot both claim it, and a renewal, completion or
+ * release is checked against the owner in the same step that writes. One key per call: works on
+ * Redis Cluster as is.
  *
  * Errors from Redis are thrown, never swallowed: the gateway decides whether to fail open or closed.
  */
+import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { PalisadeError } from '../../core/errors.js';
@@ -22,11 +26,11 @@ export interface RedisIdempotencyStoreOptions {
   keyPrefix?: string;
 }
 
-/** ARGV: fingerprint, TTL ms. Reply: the state, and for `done` the response JSON. */
+/** ARGV: fingerprint, lease ms, owner token. Reply: the state, and for `done` the response JSON. */
 const beginScript = `
 local current = redis.call('HMGET', KEYS[1], 'state', 'fingerprint')
 if not current[1] then
-  redis.call('HSET', KEYS[1], 'state', 'in_progress', 'fingerprint', ARGV[1])
+  redis.call('HSET', KEYS[1], 'state', 'in_progress', 'fingerprint', ARGV[1], 'owner', ARGV[3])
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
   return { 'claimed' }
 end
@@ -36,30 +40,44 @@ return { 'done', redis.call('HGET', KEYS[1], 'response') }
 `;
 
 /**
- * ARGV: response JSON, TTL ms. Only a running claim takes a response: a released or expired claim
- * stores nothing (its fingerprint is gone), and a stored response is never replaced.
+ * The start of every write script: stop (reply 0) unless the key is a running claim of the owner
+ * in ARGV[1]. A stored response has no owner, so it is never renewed, replaced or deleted.
  */
-const completeScript = `
-if redis.call('HGET', KEYS[1], 'state') ~= 'in_progress' then return 0 end
-redis.call('HSET', KEYS[1], 'state', 'done', 'response', ARGV[1])
+const ownedClaim = `
+local current = redis.call('HMGET', KEYS[1], 'state', 'owner')
+if current[1] ~= 'in_progress' or current[2] ~= ARGV[1] then return 0 end
+`;
+
+/** ARGV: owner, lease ms. */
+const renewScript = `${ownedClaim}
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 1
 `;
 
-/** Deletes the key only while it is still in progress: a stored response stays. */
-const releaseScript = `
-if redis.call('HGET', KEYS[1], 'state') ~= 'in_progress' then return 0 end
-return redis.call('DEL', KEYS[1])
+/** ARGV: owner, response JSON, TTL ms. */
+const completeScript = `${ownedClaim}
+redis.call('HSET', KEYS[1], 'state', 'done', 'response', ARGV[2])
+redis.call('HDEL', KEYS[1], 'owner')
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return 1
+`;
+
+/** ARGV: owner. */
+const releaseScript = `${ownedClaim}
+redis.call('DEL', KEYS[1])
+return 1
 `;
 
 const beginReply = z.union([
   z.tuple([z.enum(['claimed', 'in_progress', 'mismatch'])]),
   z.tuple([z.literal('done'), z.string()]),
 ]);
+const writeReply = z.union([z.literal(0), z.literal(1)]);
 
 export function createRedisIdempotencyStore(options: RedisIdempotencyStoreOptions): IdempotencyStore {
   const prefix = options.keyPrefix ?? 'palisade:idempotency:';
   const runBegin = defineRedisScript(options.redis, { name: 'IdempotencyBegin', lua: beginScript });
+  const runRenew = defineRedisScript(options.redis, { name: 'IdempotencyRenew', lua: renewScript });
   const runComplete = defineRedisScript(options.redis, { name: 'IdempotencyComplete', lua: completeScript });
   const runRelease = defineRedisScript(options.redis, { name: 'IdempotencyRelease', lua: releaseScript });
   let closed = false;
@@ -69,24 +87,31 @@ export function createRedisIdempotencyStore(options: RedisIdempotencyStoreOption
   }
 
   return {
-    async begin(key, fingerprint, ttlMs): Promise<BeginResult> {
+    async begin({ key, fingerprint, leaseMs }): Promise<BeginResult> {
       open();
-      checkIdempotencyArguments({ key, ttlMs });
-      const reply = beginReply.parse(await runBegin([prefix + key], [fingerprint, ttlMs]));
+      checkIdempotencyArguments({ key, leaseMs });
+      const owner = randomUUID();
+      const reply = beginReply.parse(await runBegin([prefix + key], [fingerprint, leaseMs, owner]));
+      if (reply[0] === 'claimed') return { state: 'claimed', owner };
       if (reply[0] !== 'done') return { state: reply[0] };
       const stored = storedResponseSchema.safeParse(parseJson(reply[1]));
       if (!stored.success) throw new PalisadeError('internal_error', 'idempotency store: the stored response is unreadable', { cause: stored.error });
       return { state: 'done', response: stored.data };
     },
-    async complete(key, response, ttlMs) {
+    async renew({ key, owner, leaseMs }) {
       open();
-      checkIdempotencyArguments({ key, ttlMs });
-      await runComplete([prefix + key], [JSON.stringify(response), ttlMs]);
+      checkIdempotencyArguments({ key, owner, leaseMs });
+      return writeReply.parse(await runRenew([prefix + key], [owner, leaseMs])) === 1;
     },
-    async release(key) {
+    async complete({ key, owner, response, ttlMs }) {
       open();
-      checkIdempotencyArguments({ key });
-      await runRelease([prefix + key], []);
+      checkIdempotencyArguments({ key, owner, ttlMs });
+      return writeReply.parse(await runComplete([prefix + key], [owner, JSON.stringify(response), ttlMs])) === 1;
+    },
+    async release({ key, owner }) {
+      open();
+      checkIdempotencyArguments({ key, owner });
+      return writeReply.parse(await runRelease([prefix + key], [owner])) === 1;
     },
     async close() {
       closed = true;

@@ -34,11 +34,19 @@ interface PendingResponse {
 
 const parsers: Readonly<Record<WireFormat, (body: unknown) => ParsedChatRequest>> = { openai: parseOpenAIChatRequest, anthropic: parseAnthropicMessagesRequest };
 
-function write(response: ServerResponse, text: string): Promise<void> {
+/**
+ * Writes to a streamed response, waiting while the client's socket is full. A client that takes
+ * nothing for `stallMs` is cut off: otherwise a reader that never reads would hold its stream's
+ * lease, upstream connection and idempotency claim for ever. Cutting it closes the response,
+ * which aborts the request like any client that leaves.
+ */
+function write(response: ServerResponse, text: string, stallMs: number): Promise<void> {
   if (response.destroyed) return Promise.reject(new Error('client closed'));
   if (response.write(text)) return Promise.resolve();
   return new Promise((resolve, reject) => {
+    const stalled = setTimeout(() => response.destroy(), stallMs);
     const done = (): void => {
+      clearTimeout(stalled);
       response.off('drain', done);
       response.off('close', done);
       if (response.destroyed) reject(new Error('client closed'));
@@ -73,6 +81,9 @@ export function createCompletionHandler(deps: GatewayDependencies, format: WireF
     const span = deps.tracer.startSpan('palisade.request', { attributes: { 'palisade.request_id': fastifyRequest.id, 'palisade.endpoint': endpoint } });
     const request: CompletionRequest = { id: fastifyRequest.id, format, endpoint, started: performance.now(), created: Math.floor(now().getTime() / 1000), span, stream: false };
     const abort = new AbortController();
+    /** Aborted when a stream outlives `streaming.max_duration_ms`; unlike `abort`, the client is still there to be told. */
+    const expired = new AbortController();
+    let streamDeadline: NodeJS.Timeout | undefined;
     response.on('close', () => {
       if (!response.writableFinished) abort.abort(new PalisadeError('invalid_request', 'the client closed the connection'));
     });
@@ -112,7 +123,7 @@ export function createCompletionHandler(deps: GatewayDependencies, format: WireF
       }
       request.route = route;
 
-      const idempotency = await stage('idempotency', () => claimIdempotencyKey({ store: deps.idempotency, headers: fastifyRequest.headers, tenantId: auth.tenant.id, endpoint, body: parsed.original, ttlMs: config.idempotency.ttl_seconds * 1000 }));
+      const idempotency = await stage('idempotency', () => claimIdempotencyKey({ store: deps.idempotency, headers: fastifyRequest.headers, tenantId: auth.tenant.id, endpoint, body: parsed.original, ttlMs: config.idempotency.ttl_seconds * 1000, leaseMs: config.idempotency.lease_seconds * 1000 }));
       if (idempotency?.state === 'replay') {
         request.replayed = true;
         request.idempotencyKey = idempotency.key;
@@ -157,13 +168,19 @@ export function createCompletionHandler(deps: GatewayDependencies, format: WireF
         if (!isDelivered(input.action)) {
           if (route.onBlock !== 'refusal') throw new PalisadeError(input.action === 'block' ? 'content_blocked' : 'content_held', heldMessage(input));
           request.status = 200;
-          pending = await refusalResponse({ request, message: route.refusalMessage, headers, audit, write: (text) => write(response, text), start: (sseHeaders) => response.writeHead(200, sseHeaders) });
+          pending = await refusalResponse({ request, message: route.refusalMessage, headers, audit, write: (text) => write(response, text, config.streaming.client_stall_ms), start: (sseHeaders) => response.writeHead(200, sseHeaders) });
           // A streamed refusal is written in full (its audit event before its finish frames): only the end is left.
           if (pending === undefined) response.end();
         } else {
           const forwarded = input.messages === undefined ? parsed : parsers[format](withGuardedMessages(parsed, input.messages));
           const upstreamStarted = performance.now();
-          const result = await stage('upstream', () => route.runner.run({ prepare: (provider) => upstreamRequestFor({ provider, parsed: forwarded, route, requestId: request.id, clientHeaders: fastifyRequest.headers }), signal: abort.signal })).catch((error: unknown) => {
+          // A stream may not run for ever, even one that never pauses long enough to trip idle_ms.
+          if (request.stream) {
+            const maxMs = config.streaming.max_duration_ms;
+            streamDeadline = setTimeout(() => expired.abort(new PalisadeError('upstream_timeout', `the stream ran longer than streaming.max_duration_ms (${maxMs} ms) and was stopped`)), maxMs);
+          }
+          const upstreamSignal = request.stream ? AbortSignal.any([abort.signal, expired.signal]) : abort.signal;
+          const result = await stage('upstream', () => route.runner.run({ prepare: (provider) => upstreamRequestFor({ provider, parsed: forwarded, route, requestId: request.id, clientHeaders: fastifyRequest.headers }), signal: upstreamSignal })).catch((error: unknown) => {
             // Failed attempts count too: the metrics and the audit event show what was tried upstream.
             if (error instanceof RouteFailedError) request.upstream = { provider: error.provider, attempts: [...error.attempts], ms: performance.now() - upstreamStarted };
             throw error;
@@ -189,7 +206,7 @@ export function createCompletionHandler(deps: GatewayDependencies, format: WireF
                 scope,
                 events,
                 providerFormat: result.provider.format,
-                sink: { write: (text) => (captured?.push(text), write(response, text)) },
+                sink: { write: (text) => (captured?.push(text), write(response, text, config.streaming.client_stall_ms)) },
                 holdBackChars: config.streaming.hold_back_chars,
                 scanEveryChars: config.streaming.scan_every_chars,
                 signal: abort.signal,
@@ -247,6 +264,7 @@ export function createCompletionHandler(deps: GatewayDependencies, format: WireF
     } catch (error) {
       deps.logger.error({ requestId: request.id, err: String(error) }, 'finishing a completion request failed');
     } finally {
+      clearTimeout(streamDeadline);
       if (lease !== undefined) {
         const used = request.usage === undefined ? undefined : request.usage.inputTokens + request.usage.outputTokens;
         lease.complete(used).catch((error: unknown) => deps.logger.warn({ requestId: request.id, err: String(error) }, 'releasing a rate limit lease failed'));

@@ -174,7 +174,9 @@ export async function startGateway(config: GatewayConfig, options: { logDestinat
       logger.warn({ err: String(error) }, 'audit retention failed; it runs again in an hour');
     }
   };
-  const retention = setInterval(() => void retain(), 3_600_000);
+  // At start too: a gateway restarted more often than hourly would otherwise never apply it.
+  let retaining = retain();
+  const retention = setInterval(() => (retaining = retain()), 3_600_000);
   retention.unref();
 
   await app.listen({ host: config.server.host, port: config.server.port });
@@ -190,6 +192,7 @@ export async function startGateway(config: GatewayConfig, options: { logDestinat
     close: () =>
       (closing ??= (async () => {
         clearInterval(retention);
+        await retaining;
         await app.close();
         await writer.close();
         await models.close();

@@ -9,13 +9,20 @@ import { z } from 'zod';
 const name = z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9_.:/-]*$/, 'letters, digits and "_.:/-"');
 const positive = z.number().int().min(1);
 
-const limitSettings = z
-  .object({
-    requests_per_minute: positive.optional(),
-    tokens_per_minute: positive.optional(),
-    concurrent_requests: positive.optional(),
-  })
-  .strict();
+const builtinTenantLimits = { requests_per_minute: 600, tokens_per_minute: 1_000_000, concurrent_requests: 64 };
+const builtinKeyLimits = { requests_per_minute: 300, tokens_per_minute: 500_000, concurrent_requests: 32 };
+
+/** Every limit set: each field the file leaves out keeps its built-in value. */
+function limitDefaults(builtin: typeof builtinKeyLimits) {
+  return z
+    .object({
+      requests_per_minute: positive.default(builtin.requests_per_minute),
+      tokens_per_minute: positive.default(builtin.tokens_per_minute),
+      concurrent_requests: positive.default(builtin.concurrent_requests),
+    })
+    .strict()
+    .default(builtin);
+}
 
 const timeouts = z
   .object({
@@ -93,9 +100,9 @@ export const configSchema = z
     policy: z.string().min(1).optional(),
     limits: z
       .object({
-        /** Applied to tenants and keys that set none of their own. */
-        tenant_defaults: limitSettings.default({ requests_per_minute: 600, tokens_per_minute: 1_000_000, concurrent_requests: 64 }),
-        key_defaults: limitSettings.default({ requests_per_minute: 300, tokens_per_minute: 500_000, concurrent_requests: 32 }),
+        /** Each limit a tenant or key does not set itself comes from here; a field left out here keeps its built-in default. */
+        tenant_defaults: limitDefaults(builtinTenantLimits),
+        key_defaults: limitDefaults(builtinKeyLimits),
         /** When the limit store (Redis) fails: refuse (`closed`, default) or let requests through (`open`). */
         on_error: z.enum(['open', 'closed']).default('closed'),
         /**
@@ -107,8 +114,8 @@ export const configSchema = z
       })
       .strict()
       .default({
-        tenant_defaults: { requests_per_minute: 600, tokens_per_minute: 1_000_000, concurrent_requests: 64 },
-        key_defaults: { requests_per_minute: 300, tokens_per_minute: 500_000, concurrent_requests: 32 },
+        tenant_defaults: builtinTenantLimits,
+        key_defaults: builtinKeyLimits,
         on_error: 'closed',
         redis_key_prefix: 'palisade:',
       }),
@@ -175,4 +182,3 @@ export const configSchema = z
 export type ConfigDocument = z.output<typeof configSchema>;
 export type ProviderDocument = ConfigDocument['providers'][number];
 export type ModelDocument = ConfigDocument['models'][number];
-export type LimitSettingsDocument = z.output<typeof limitSettings>;

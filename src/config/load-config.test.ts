@@ -24,6 +24,13 @@ describe('loadConfig', () => {
     expect(config.tracing.exporter).toBe('none');
   });
 
+  it('fills each default limit the file leaves out with its built-in value', () => {
+    const path = file('partial-limits.yaml', 'limits:\n  key_defaults:\n    requests_per_minute: 10\n');
+    const config = loadConfig({ file: path, env: {} });
+    expect(config.limits.key_defaults).toEqual({ requests_per_minute: 10, tokens_per_minute: 500_000, concurrent_requests: 32 });
+    expect(config.limits.tenant_defaults).toEqual({ requests_per_minute: 600, tokens_per_minute: 1_000_000, concurrent_requests: 64 });
+  });
+
   it('reads palisade.yaml from the working directory, and the environment overrides host, port and services', () => {
     const cwd = mkdtempSync(join(tmpdir(), 'palisade-config-cwd-'));
     writeFileSync(join(cwd, 'palisade.yaml'), 'server:\n  port: 9000\nproviders:\n  - name: local\n    type: openai\n    base_url: http://127.0.0.1:11434/v1\nmodels:\n  - name: llama\n    providers: [local]\n');

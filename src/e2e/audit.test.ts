@@ -1,5 +1,12 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import OpenAI from 'openai';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { openSqlite } from '../adapters/sqlite/open-sqlite.js';
+import { createSqliteAuditStore } from '../adapters/sqlite/sqlite-audit-store.js';
+import { createAuditWriter } from '../audit/audit-writer.js';
+import { requestEvent } from '../audit/test-support/audit-fixtures.js';
 import { readAuditEvent, requestIdOf, type AuditEventJson } from './test-support/read-audit-event.js';
 import { startTestGateway, type TestGateway } from './test-support/start-test-gateway.js';
 import { openaiCompletion, openaiStream } from '../gateway/upstream/test-support/test-replies.js';
@@ -123,5 +130,40 @@ describe('the audit event of a completed request', () => {
     expect(json).toContain(email);
     expect(json).toContain(card);
     expect(json).toContain('lighthouse');
+  });
+});
+
+describe('audit retention', () => {
+  it('applies retention when the gateway starts, leaving a log that still verifies', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'palisade-retention-'));
+    const path = join(directory, 'palisade.db');
+    try {
+      // A log holding events from years ago, written by an earlier process.
+      const db = openSqlite({ path });
+      const writer = createAuditWriter({ store: createSqliteAuditStore(db), writerId: 'earlier-process' });
+      for (let n = 1; n <= 3; n++) await writer.append(requestEvent(n, { time: new Date(Date.UTC(2020, 0, n)).toISOString() }));
+      await writer.close();
+      db.close();
+
+      const gateway = await startTestGateway({ document: { storage: { sqlite_path: path }, audit: { retention_days: 30 } } });
+      try {
+        const headers = { authorization: `Bearer ${gateway.key}` };
+        const remaining = await vi.waitFor(
+          async () => {
+            const page = (await (await fetch(`${gateway.url}/admin/v1/audit/events?type=request`, { headers })).json()) as { data: AuditEventJson[] };
+            if (page.data.some((event) => event.id.startsWith('req-'))) throw new Error('the old events are still there');
+            return page.data;
+          },
+          { timeout: 3000, interval: 50 },
+        );
+        expect(remaining.every((event) => !event.id.startsWith('req-'))).toBe(true);
+        const verify = await fetch(`${gateway.url}/admin/v1/audit/verify`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: '{}' });
+        expect(await verify.json()).toMatchObject({ ok: true, problems: [] });
+      } finally {
+        await gateway.close();
+      }
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
   });
 });

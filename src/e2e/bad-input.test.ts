@@ -219,8 +219,19 @@ describe('keys and scopes', () => {
 describe('routes', () => {
   it('answers an unknown route with 404 in the endpoint family’s format', async () => {
     await expectOpenAIError(await send('/v1/no-such-endpoint', { method: 'GET' }), { status: 404, code: 'not_found', message: /no route for GET \/v1\/no-such-endpoint/ });
-    await expectOpenAIError(await send('/v1/chat/completions', { method: 'GET' }), { status: 404, code: 'not_found' });
     await expectAnthropicError(await send('/v1/messages/batches', { body: '{}' }), { status: 404, type: 'not_found_error' });
+  });
+
+  it('answers a known route asked with the wrong method with 405 and the methods it allows', async () => {
+    const chat = await send('/v1/chat/completions', { method: 'GET' });
+    expect(chat.headers.get('allow')).toBe('POST');
+    await expectOpenAIError(chat, { status: 405, code: 'method_not_allowed', message: /GET is not allowed on \/v1\/chat\/completions \(allowed: POST\)/ });
+    const key = await send('/admin/v1/keys/some-key-id', { method: 'PUT', body: '{}' });
+    expect(key.headers.get('allow')).toBe('GET, PATCH');
+    await expectOpenAIError(key, { status: 405, code: 'method_not_allowed' });
+    const messages = await send('/v1/messages', { method: 'GET' });
+    expect(messages.headers.get('allow')).toBe('POST');
+    expect(messages.status).toBe(405);
   });
 });
 

@@ -77,6 +77,8 @@ describe('GET /metrics', () => {
     const after = await metrics();
     expect(after.contentType).toMatch(/^text\/plain; version=0\.0\.4/);
     expect(total(after.samples, 'palisade_requests_total', { endpoint: 'chat.completions', tenant: 'default', action: 'allow', status: '200' })).toBe(before + 1);
+    // The route is the model's policy route: a bounded set from the configuration.
+    expect(new Set(find(after.samples, 'palisade_requests_total', { status: '200' }).map((sample) => sample.labels.route))).toEqual(new Set(['palisade-demo']));
   });
 
   it('counts blocks by stage and category, and detector latency in buckets', async () => {
@@ -104,6 +106,7 @@ describe('GET /metrics', () => {
     const { samples } = await metrics();
     expect(total(samples, 'palisade_upstream_requests_total', { provider: 'primary', outcome: '2xx' })).toBe(1);
     expect(total(samples, 'palisade_upstream_requests_total', { provider: 'palisade-demo', outcome: '2xx' })).toBeGreaterThanOrEqual(1);
+    expect(total(samples, 'palisade_upstream_requests_total', { provider: 'primary', outcome: '5xx' })).toBe(1);
     const failed = find(samples, 'palisade_upstream_requests_total', { provider: 'primary' }).filter((sample) => sample.labels.outcome !== '2xx');
     expect(failed.map((sample) => sample.value)).toEqual([1]);
     expect(total(samples, 'palisade_upstream_errors_total', { code: 'upstream_error' })).toBe(1);

@@ -8,6 +8,7 @@ import { registerKeyRoutes } from './admin/key-routes.js';
 import { registerTenantRoutes } from './admin/tenant-routes.js';
 import { createCompletionHandler } from './completion/handle-completion.js';
 import type { GatewayDependencies } from './gateway-dependencies.js';
+import { createAllowedMethods } from './http/allowed-methods.js';
 import { bodyCutFailure, clientErrorResponse, isBodyCut, isClientTimeout } from './http/client-error-response.js';
 import { parseJsonBody } from './http/parse-json-body.js';
 import { toPalisadeError } from './http/to-palisade-error.js';
@@ -76,14 +77,22 @@ export function createGatewayApp(deps: GatewayDependencies): FastifyInstance {
       } catch (auditError) {
         deps.logger.error({ requestId: request.id, err: String(auditError) }, 'audit write failed for a refused request');
       }
-      deps.metrics.requests.inc({ endpoint, tenant: '', action: 'none', status: String(status) });
+      deps.metrics.requests.inc({ endpoint, route: '', tenant: '', action: 'none', status: String(status) });
     }
     return reply.code(rendered.status).headers(rendered.headers).send(rendered.body);
   });
 
+  const allowed = createAllowedMethods();
+  app.addHook('onRoute', (route) => allowed.add(route));
   app.setNotFoundHandler((request, reply) => {
-    const failure = new PalisadeError('not_found', `no route for ${request.method} ${request.url.split('?')[0]?.slice(0, 200)}`);
+    const path = request.url.split('?')[0] ?? '';
+    const methods = allowed.for(path).filter((method) => method !== 'HEAD');
+    const failure =
+      methods.length > 0
+        ? new PalisadeError('method_not_allowed', `${request.method} is not allowed on ${path.slice(0, 200)} (allowed: ${methods.join(', ')})`)
+        : new PalisadeError('not_found', `no route for ${request.method} ${path.slice(0, 200)}`);
     const rendered = isAnthropicPath(request.url) ? renderAnthropicError(failure, { requestId: request.id }) : renderOpenAIError(failure);
+    if (methods.length > 0) void reply.header('allow', methods.join(', '));
     void reply.code(rendered.status).send(rendered.body);
   });
 

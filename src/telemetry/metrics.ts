@@ -14,7 +14,7 @@ export function createMetrics(options: { processMetrics?: boolean } = {}) {
   const registers = [registry];
   return {
     registry,
-    requests: new Counter({ name: 'palisade_requests_total', help: 'Requests by endpoint, tenant, final action and HTTP status.', labelNames: ['endpoint', 'tenant', 'action', 'status'] as const, registers }),
+    requests: new Counter({ name: 'palisade_requests_total', help: 'Requests by endpoint, route (the policy route of the model), tenant, final action and HTTP status.', labelNames: ['endpoint', 'route', 'tenant', 'action', 'status'] as const, registers }),
     requestDuration: new Histogram({ name: 'palisade_request_duration_seconds', help: 'Time from request to the last byte sent.', labelNames: ['endpoint'] as const, buckets: latencyBuckets, registers }),
     blocks: new Counter({ name: 'palisade_blocks_total', help: 'Requests or answers stopped by the policy, by stage and the category that decided.', labelNames: ['stage', 'category'] as const, registers }),
     findings: new Counter({ name: 'palisade_findings_total', help: 'Findings by stage, category and the action the policy resolved.', labelNames: ['stage', 'category', 'action'] as const, registers }),

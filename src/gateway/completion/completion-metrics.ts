@@ -17,12 +17,13 @@ function recordDecision(metrics: Metrics, decision: Decision): void {
 /** Every metric a completion request contributes, from what its stages recorded. */
 export function recordCompletionMetrics(metrics: Metrics, request: CompletionRequest): void {
   const action = request.input === undefined ? 'none' : request.output === undefined ? request.input.action : mostRestrictive(request.input.action, request.output.action);
-  metrics.requests.inc({ endpoint: request.endpoint, tenant: request.auth?.tenant.id ?? '', action, status: String(request.status ?? 0) });
+  metrics.requests.inc({ endpoint: request.endpoint, route: request.route?.route ?? '', tenant: request.auth?.tenant.id ?? '', action, status: String(request.status ?? 0) });
   metrics.requestDuration.observe({ endpoint: request.endpoint }, (performance.now() - request.started) / 1000);
   if (request.input !== undefined) recordDecision(metrics, request.input);
   if (request.output !== undefined) recordDecision(metrics, request.output);
   for (const attempt of request.upstream?.attempts ?? []) {
-    metrics.upstreamRequests.inc({ provider: attempt.provider, outcome: attempt.error?.failure ?? `${Math.floor((attempt.status ?? 0) / 100)}xx` });
+    // An answer is counted by its status class; only an attempt that got none by what went wrong.
+    metrics.upstreamRequests.inc({ provider: attempt.provider, outcome: attempt.status === undefined ? (attempt.error?.failure ?? 'unknown') : `${Math.floor(attempt.status / 100)}xx` });
     metrics.upstreamDuration.observe({ provider: attempt.provider }, attempt.ms / 1000);
   }
   if (request.errorCode?.startsWith('upstream_')) metrics.upstreamErrors.inc({ code: request.errorCode });

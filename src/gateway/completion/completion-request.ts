@@ -44,6 +44,8 @@ export interface CompletionRequest {
   checkedMessages?: unknown[];
   /** Each piece of the answer as the output stage checked it, with its decision (for the audit record). */
   answerChecks?: { input: GuardInput; decision: Decision }[];
+  /** Fields of the upstream's answer withheld from the client because they held text the output stage could not read. */
+  removedFields?: string[];
   upstream?: { provider: string; attempts: UpstreamAttempt[]; ms: number; status?: number };
   usage?: Usage;
   /** The HTTP status sent (499 when the client went away first). */

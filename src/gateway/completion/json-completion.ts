@@ -11,9 +11,11 @@ import type { CompletionRequest, WireFormat } from './completion-request.js';
 import { mergeDecisions } from './merge-decisions.js';
 
 /**
- * The output stage for a whole answer: each choice is checked before the client sees anything,
- * then the answer is rendered in the client's format — the upstream's own body patched in place
- * when the formats match (its other fields kept), a new body when they differ.
+ * The output stage for a whole answer: each choice — its text, tool calls and side texts
+ * (reasoning, refusal, transcript, citations, logprob tokens) — is checked before the client
+ * sees anything, then the answer is rendered in the client's format: the upstream's own body
+ * patched when the formats match (what the model wrote only as checked, its metadata kept), a
+ * new body when they differ (side texts are not carried across formats).
  */
 export async function jsonCompletion(options: { request: CompletionRequest; engine: GuardEngine; scope: PolicyScope; body: unknown; providerFormat: WireFormat; refusal?: string }): Promise<string> {
   const { request, body, providerFormat } = options;
@@ -23,8 +25,7 @@ export async function jsonCompletion(options: { request: CompletionRequest; engi
   const turns = [];
   for (const turn of result.turns) {
     const checked = await checkTurn({ engine: options.engine, turn, scope: options.scope, ...(unmask === undefined ? {} : { unmask }), ...(options.refusal === undefined ? {} : { refusal: options.refusal }) });
-    const message = { role: 'assistant', content: turn.text, tool_calls: turn.toolCalls.map((call) => ({ id: call.id, type: 'function', function: { name: call.name, arguments: call.arguments } })) };
-    checks.push({ input: { messages: [message] }, decision: checked.decision });
+    checks.push({ input: checked.input, decision: checked.decision });
     turns.push(checked.turn);
   }
   request.answerChecks = checks;
@@ -32,9 +33,15 @@ export async function jsonCompletion(options: { request: CompletionRequest; engi
   if (merged !== undefined) request.output = merged;
   if (result.usage !== undefined) request.usage = result.usage;
   const checkedResult = { ...result, turns };
+  // Text in a field Palisade cannot read is withheld from the client rather than passed unchecked; the audit event and the trace record where.
+  const onRemoved = (field: string): void => {
+    const where = field.slice(0, 200);
+    (request.removedFields ??= []).push(where);
+    request.span.addEvent('field-removed', { 'palisade.field': where });
+  };
   const rendered =
     request.format === 'openai'
-      ? renderOpenAIResponse(checkedResult, providerFormat === 'openai' ? { original: body } : {})
-      : renderAnthropicResponse(checkedResult, providerFormat === 'anthropic' ? { original: body } : {});
+      ? renderOpenAIResponse(checkedResult, providerFormat === 'openai' ? { original: body, onRemoved } : {})
+      : renderAnthropicResponse(checkedResult, providerFormat === 'anthropic' ? { original: body, onRemoved } : {});
   return JSON.stringify(rendered);
 }

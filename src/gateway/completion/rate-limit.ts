@@ -2,9 +2,9 @@ import { PalisadeError } from '../../core/errors.js';
 import type { Authentication } from '../../keys/authenticate.js';
 import type { AcquireResult, LimitSettings, LimitState, LimitStates, LimitSubject } from '../../limits/rate-limiter.js';
 
-/** A subject's own limits, or the configured defaults when it sets none. */
+/** A subject's own limits, each one it leaves unset taken from the configured defaults. */
 function effective(own: LimitSettings | undefined, defaults: LimitSettings): LimitSettings {
-  return own === undefined || Object.keys(own).length === 0 ? defaults : own;
+  return own === undefined ? defaults : { ...defaults, ...own };
 }
 
 export function limitSubjects(auth: Authentication, defaults: { key: LimitSettings; tenant: LimitSettings }): LimitSubject[] {

@@ -40,7 +40,7 @@ describe('wire vocabularies', () => {
 });
 
 describe('readAnthropicResponse', () => {
-  it('joins text blocks, reads tool_use as tool calls and skips thinking', () => {
+  it('joins text blocks, reads tool_use as tool calls, thinking and citations as side texts', () => {
     expect(readAnthropicResponse(upstream, { created: 1_700_000_000 })).toEqual({
       id: 'msg_fixture1',
       model: 'claude-test-5',
@@ -53,6 +53,10 @@ describe('readAnthropicResponse', () => {
             { id: 'toolu_drop', name: 'delete_all', arguments: '{}' },
           ],
           finishReason: 'tool_calls',
+          sideTexts: [
+            { path: [0, 'thinking'], text: 'The user wants a contact.' },
+            { path: [2, 'citations', 0, 'cited_text'], text: 'x' },
+          ],
         },
       ],
       usage: { inputTokens: 30, outputTokens: 15 },
@@ -93,7 +97,9 @@ describe('renderAnthropicResponse', () => {
 
   it('patches text and tool calls, keeping thinking blocks and every other field', () => {
     const result = readAnthropicResponse(upstream);
-    result.turns[0] = { text: 'Write to [EMAIL].', toolCalls: [{ id: 'toolu_keep', name: 'send_mail', arguments: '{"to":"[EMAIL]"}' }], finishReason: 'tool_calls' };
+    const [read] = result.turns;
+    if (read === undefined) throw new Error('no turn');
+    result.turns[0] = { ...read, text: 'Write to [EMAIL].', toolCalls: [{ id: 'toolu_keep', name: 'send_mail', arguments: '{"to":"[EMAIL]"}' }] };
     const snapshot = structuredClone(upstream);
     const rendered = renderAnthropicResponse(result, { original: upstream });
     expect(upstream).toEqual(snapshot);
@@ -107,11 +113,11 @@ describe('renderAnthropicResponse', () => {
     });
   });
 
-  it('maps content_filter to stop_reason refusal', () => {
+  it('maps content_filter to stop_reason refusal, withholding the thinking', () => {
     const rendered = renderAnthropicResponse({ ...readAnthropicResponse(upstream), turns: [{ text: 'Blocked by policy.', toolCalls: [], finishReason: 'content_filter' }] }, { original: upstream });
     expect(rendered.stop_reason).toBe('refusal');
     expect(rendered.usage).toEqual(upstream.usage);
-    expect((rendered.content as { type: string }[]).map((block) => block.type)).toEqual(['thinking', 'text']);
+    expect(rendered.content).toEqual([{ type: 'text', text: 'Blocked by policy.', citations: null }]);
   });
 
   it('keeps stop_sequence when the reason is still a normal stop', () => {

@@ -15,10 +15,24 @@ export interface ToolCall {
   arguments: string;
 }
 
+/**
+ * Text the model wrote in a choice besides its answer and tool calls: reasoning, a refusal beside
+ * the content, an audio transcript, citations, server-tool results, the tokens of logprobs. It is
+ * read from the upstream's own body, checked by the output stage with the answer, and written
+ * back (or, where it cannot be rewritten, withheld) only by the renderer of that same format.
+ */
+export interface SideText {
+  /** Where it sits: under the choice for OpenAI (`['message', 'reasoning_content']`), under `content` for Anthropic (`[0, 'thinking']`). */
+  path: readonly (string | number)[];
+  text: string;
+}
+
 export interface AssistantTurn {
   text: string;
   toolCalls: ToolCall[];
   finishReason: FinishReason;
+  /** Absent when the choice holds no other text; a blocked turn has none, so none of it is rendered. */
+  sideTexts?: SideText[];
 }
 
 export interface Usage {

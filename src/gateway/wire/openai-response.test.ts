@@ -47,6 +47,7 @@ describe('readOpenAIResponse', () => {
             { id: 'call_drop', name: 'delete_all', arguments: '{}' },
           ],
           finishReason: 'tool_calls',
+          sideTexts: [{ path: ['logprobs', 'content'], text: 'Write' }],
         },
       ],
       usage: { inputTokens: 21, outputTokens: 12 },
@@ -96,7 +97,7 @@ describe('readOpenAIResponse', () => {
 });
 
 describe('renderOpenAIResponse', () => {
-  it('patches only text, tool calls and finish reason when given the upstream body', () => {
+  it('patches text and tool calls, withholding the logprobs of a changed choice and keeping the rest', () => {
     const result = readOpenAIResponse(upstream);
     const turn = result.turns[0];
     if (turn === undefined) throw new Error('no turn');
@@ -110,16 +111,17 @@ describe('renderOpenAIResponse', () => {
     if (choice === undefined) throw new Error('no choice');
     choice.message.content = 'Write to me at [EMAIL].';
     choice.message.tool_calls = [{ id: 'call_keep', type: 'function', function: { name: 'send_mail', arguments: '{"to":"[EMAIL]"}' } }];
+    (choice as { logprobs: unknown }).logprobs = null;
     expect(rendered).toEqual(expected);
   });
 
-  it('sets content_filter and removes tool calls when the output stage blocks', () => {
+  it('sets content_filter and removes tool calls and logprobs when the output stage blocks', () => {
     const rendered = renderOpenAIResponse({ ...readOpenAIResponse(upstream), turns: [{ text: 'Blocked by policy.', toolCalls: [], finishReason: 'content_filter' }] }, { original: upstream });
     const choice = (rendered.choices as Record<string, unknown>[])[0] as { message: Record<string, unknown>; finish_reason: string; logprobs: unknown };
     expect(choice.finish_reason).toBe('content_filter');
     expect(choice.message).not.toHaveProperty('tool_calls');
     expect(choice.message.content).toBe('Blocked by policy.');
-    expect(choice.logprobs).toEqual(upstream.choices[0]?.logprobs);
+    expect(choice.logprobs).toBeNull();
     expect(rendered.system_fingerprint).toBe('fp_fixture');
   });
 

@@ -23,4 +23,14 @@ describe('MaskVault', () => {
     vault.placeholder('EMAIL', 'a@example.com');
     expect(JSON.stringify({ vault })).toBe('{"vault":{"placeholders":1}}');
   });
+
+  it('gives a successor placeholders this vault never issued, so unmasking with it leaves them masked', () => {
+    const input = new MaskVault();
+    input.placeholder('EMAIL', 'user@example.com');
+    const output = input.successor();
+    expect(output.size).toBe(0);
+    expect(output.placeholder('EMAIL', 'other@example.org')).toBe('<EMAIL_2>');
+    expect(output.placeholder('PHONE', '+44 20 7946 0958')).toBe('<PHONE_1>');
+    expect(input.unmask('<EMAIL_1> and <EMAIL_2>')).toBe('user@example.com and <EMAIL_2>');
+  });
 });

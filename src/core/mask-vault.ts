@@ -26,6 +26,18 @@ export class MaskVault {
     return placeholder;
   }
 
+  /**
+   * A new, empty vault whose placeholders continue this one's numbering, so none of them equals
+   * one of this vault's. The output stage masks with a successor of the input stage's vault: the
+   * input vault then restores its own placeholders in the answer and leaves the answer's new
+   * ones masked, instead of turning `<EMAIL_1>` of a new address into the user's.
+   */
+  successor(): MaskVault {
+    const next = new MaskVault();
+    for (const [label, count] of this.#counters) next.#counters.set(label, count);
+    return next;
+  }
+
   /** Restores every placeholder this vault issued; unknown placeholders are left as they are. */
   unmask(text: string): string {
     if (this.#values.size === 0 || !text.includes('<')) return text;

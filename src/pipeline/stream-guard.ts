@@ -59,7 +59,8 @@ function isHighSurrogate(code: number): boolean {
 export function createStreamGuard(options: StreamGuardOptions): StreamGuard {
   const hold = options.holdBackChars;
   const lookback = options.lookbackChars ?? Math.max(64, hold * 2);
-  const outputVault = new MaskVault();
+  // Masks the answer makes never reuse the input's placeholders, which unmaskWith restores.
+  const outputVault = options.unmaskWith?.successor() ?? new MaskVault();
   let raw = '';
   let released = 0;
   let scannedTo = 0;

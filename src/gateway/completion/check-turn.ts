@@ -44,7 +44,8 @@ export async function checkTurn(options: { engine: GuardEngine; turn: AssistantT
   const messages: ChatMessage[] = [asMessage(turn)];
   if (sideTexts.length > 0) messages.push(asSideTextMessage(sideTexts));
   const input = { messages };
-  const decision = await options.engine.check(input, { ...options.scope, stage: 'output' });
+  // Masks the answer makes must not reuse the input's placeholders, which `unmask` restores below.
+  const decision = await options.engine.check(input, { ...options.scope, stage: 'output', ...(unmask === undefined ? {} : { vault: unmask.successor() }) });
   if (!isDelivered(decision.action)) return { turn: { text: options.refusal ?? '', toolCalls: [], finishReason: 'content_filter', ...(sideTexts.length > 0 ? { sideTexts: [] } : {}) }, decision, input };
   const rewritten = (decision.messages?.[0] as AssistantMessage | undefined) ?? asMessage(turn);
   const rewrittenSides = (decision.messages?.[1] as SideTextMessage | undefined)?.content;

@@ -24,15 +24,18 @@ function limitDefaults(builtin: typeof builtinKeyLimits) {
     .default(builtin);
 }
 
+/** The upstream timeouts a provider gets when it sets none (also the gateway's provider defaults outside a config). */
+export const providerTimeoutDefaults = { connect_ms: 5_000, first_byte_ms: 60_000, total_ms: 120_000, idle_ms: 30_000 } as const;
+
 const timeouts = z
   .object({
-    connect_ms: positive.max(600_000).default(5_000),
+    connect_ms: positive.max(600_000).default(providerTimeoutDefaults.connect_ms),
     /** Until the upstream's response headers arrive. */
-    first_byte_ms: positive.max(600_000).default(60_000),
+    first_byte_ms: positive.max(600_000).default(providerTimeoutDefaults.first_byte_ms),
     /** Non-streaming: the whole exchange; streaming: until the stream starts. */
-    total_ms: positive.max(3_600_000).default(120_000),
+    total_ms: positive.max(3_600_000).default(providerTimeoutDefaults.total_ms),
     /** Streaming: the longest silence between two chunks. */
-    idle_ms: positive.max(600_000).default(30_000),
+    idle_ms: positive.max(600_000).default(providerTimeoutDefaults.idle_ms),
   })
   .strict();
 
@@ -162,6 +165,7 @@ export const configSchema = z
     const providerNames = new Set<string>();
     config.providers.forEach((provider, index) => {
       if (providerNames.has(provider.name)) context.addIssue({ code: 'custom', path: ['providers', index, 'name'], message: `duplicate provider "${provider.name}"` });
+      if (provider.name === 'palisade-demo') context.addIssue({ code: 'custom', path: ['providers', index, 'name'], message: '"palisade-demo" is the built-in demo provider; give yours another name' });
       providerNames.add(provider.name);
       if (provider.type === 'demo' && provider.base_url !== undefined) context.addIssue({ code: 'custom', path: ['providers', index, 'base_url'], message: 'the demo provider runs in process and takes no base_url' });
       if (provider.type === 'openai' && provider.base_url === undefined) context.addIssue({ code: 'custom', path: ['providers', index, 'base_url'], message: 'an openai-compatible provider needs base_url' });

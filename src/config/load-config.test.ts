@@ -80,6 +80,11 @@ describe('loadConfig', () => {
     expect(message).toMatch(/unknown key: surprise/);
   });
 
+  it('refuses a provider that would shadow the built-in palisade-demo', () => {
+    const path = file('shadow.yaml', 'providers:\n  - name: palisade-demo\n    type: openai\n    base_url: http://127.0.0.1:1/v1\n');
+    expect(() => loadConfig({ file: path, env: {} })).toThrow(/providers\[0\]\.name: "palisade-demo" is the built-in demo provider/);
+  });
+
   it('reports YAML syntax errors with their position', () => {
     const path = file('syntax.yaml', 'server:\n  port: [1, 2\n');
     expect(() => loadConfig({ file: path, env: {} })).toThrow(/YAML syntax at \d+:\d+/);

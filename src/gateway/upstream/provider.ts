@@ -3,6 +3,7 @@
  * format; translating between formats is the caller's job, so bodies cross this boundary
  * already in the provider's format and come back untouched.
  */
+import { providerTimeoutDefaults } from '../../config/config-schema.js';
 
 export type ProviderFormat = 'openai' | 'anthropic';
 
@@ -70,8 +71,8 @@ export interface ProviderTimeouts {
  * wants to fail over sooner configures shorter ones.
  */
 export const defaultProviderTimeouts: ProviderTimeouts = {
-  connectMs: 10_000,
-  firstByteMs: 120_000,
-  totalMs: 600_000,
-  idleMs: 60_000,
+  connectMs: providerTimeoutDefaults.connect_ms,
+  firstByteMs: providerTimeoutDefaults.first_byte_ms,
+  totalMs: providerTimeoutDefaults.total_ms,
+  idleMs: providerTimeoutDefaults.idle_ms,
 };

@@ -105,6 +105,26 @@ describe('rate limits', () => {
     expect(upstream.requests).toHaveLength(0);
   });
 
+  it('charges tokens_per_minute what the upstream reports after the call, not the estimate made before it', async () => {
+    const { key } = await admin.createKey({ scopes: ['inference'], limits: { tokens_per_minute: 2000 } });
+    // Estimated before the call at about max_tokens; the upstream then reports 20 tokens in all.
+    upstream.enqueue(openaiCompletion({ usage: { input: 12, output: 8 } }), openaiCompletion({ usage: { input: 12, output: 8 } }));
+    const first = await post({ key, body: chatBody(undefined, { max_tokens: 1200 }) });
+    expect(first.status).toBe(200);
+    const estimated = 2000 - Number(first.headers.get('x-ratelimit-remaining-tokens'));
+    expect(estimated).toBeGreaterThan(1200);
+    // Had the estimate stayed charged, fewer than 800 tokens would be left and this would be refused.
+    await vi.waitFor(
+      async () => {
+        const second = await post({ key, body: chatBody(undefined, { max_tokens: 1200 }) });
+        expect(second.status).toBe(200);
+        // 2000, less the 20 reported for the first call, less this call's own estimate.
+        expect(Number(second.headers.get('x-ratelimit-remaining-tokens'))).toBeGreaterThanOrEqual(2000 - 20 - estimated - 1);
+      },
+      { timeout: 2000, interval: 50 },
+    );
+  });
+
   it('refuses a second concurrent request beyond concurrent_requests, and admits one once the first is over', async () => {
     const { key } = await admin.createKey({ scopes: ['inference'], limits: { concurrent_requests: 1 } });
     const first = await heldRequest({ key, body: chatBody() });

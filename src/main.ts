@@ -129,7 +129,7 @@ export interface RunningGateway {
 
 /**
  * Starts the gateway: stores, engine, providers, telemetry, then the HTTP server. The audit
- * writer gets a chain of its own for this process; retention runs hourly.
+ * writer gets a chain of its own for this process; retention runs at start, then hourly.
  */
 export async function startGateway(config: GatewayConfig, options: { logDestination?: DestinationStream } = {}): Promise<RunningGateway> {
   const logger = createLogger({ level: config.logging.level, ...(options.logDestination === undefined ? {} : { destination: options.logDestination }) });

@@ -7,6 +7,7 @@ import { PalisadeError } from '../core/errors.js';
 import type { Stage } from '../core/finding.js';
 import type { DetectorRegistry } from '../detectors/detector-registry.js';
 import { compileLayers } from './compile-layers.js';
+import { compileToolPolicy } from './compile-tool-policy.js';
 import type { ConfiguredDetector, Policy } from './policy.js';
 import { describeIssues, issuesFromZod, LineCounter, type PolicyIssue } from './policy-issues.js';
 import { policySchema, type PolicyDocument } from './policy-schema.js';
@@ -105,6 +106,7 @@ export function parsePolicy(options: ParsePolicyOptions): Policy {
   const issues: PolicyIssue[] = [];
   const detectors = configureDetectors({ document: parsed.data, registry: options.registry, issues });
   const layers = compileLayers({ document: parsed.data, enabledDetectors: new Set(detectors.map((configured) => configured.detector.id)), issues });
+  const tools = compileToolPolicy({ document: parsed.data, issues });
   if (issues.length > 0) fail(issues);
   const { limits } = parsed.data;
   const policy: Policy = {
@@ -119,6 +121,7 @@ export function parsePolicy(options: ParsePolicyOptions): Policy {
     },
     detectors,
     ...layers,
+    tools,
   };
   if (options.file !== undefined) policy.file = options.file;
   return policy;

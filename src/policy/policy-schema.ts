@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { actions } from '../core/action.js';
 import { sourceRoles, stages } from '../core/finding.js';
+import { toolSections } from './tool-policy-schema.js';
 
 /** One value or a list of them; always a list after parsing. */
 function oneOrMany<T extends z.ZodType>(item: T) {
@@ -96,6 +97,8 @@ export const policySchema = z
     regions: z.record(z.string().min(1), overlaySchema).default({}),
     tenants: z.record(z.string().min(1), overlaySchema).default({}),
     routes: z.record(z.string().min(1), overlaySchema).default({}),
+    /** Tool-call gating: `tool_policy`, `tools`, `mcp_servers` (see tool-policy-schema.ts). */
+    ...toolSections,
   })
   .strict();
 

@@ -2,6 +2,7 @@ import type { Action } from '../core/action.js';
 import type { FailMode } from '../core/decision.js';
 import type { SourceRole, Stage } from '../core/finding.js';
 import type { Detector } from '../detectors/define-detector.js';
+import type { ToolPolicy } from './compile-tool-policy.js';
 
 /** A detector as the policy configured it: validated config, stages, time budget and failure mode. */
 export interface ConfiguredDetector {
@@ -51,4 +52,6 @@ export interface Policy {
   regions: ReadonlyMap<string, readonly CompiledRule[]>;
   tenants: ReadonlyMap<string, readonly CompiledRule[]>;
   routes: ReadonlyMap<string, readonly CompiledRule[]>;
+  /** What tool calls are allowed, with which arguments, and when a person approves first. */
+  tools: ToolPolicy;
 }

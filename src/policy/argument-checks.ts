@@ -9,9 +9,10 @@ import type { ArgumentCheck } from './tool-policy-schema.js';
  */
 
 /** Characters a shell gives meaning to: chaining, substitution, redirection, globbing, newlines. */
-const shellMetacharacters = /[;&|`$<>(){}[\]*?!~#\\\n\r\u0000]/;
+const shellMetacharacters = /[;&|`$<>(){}[\]*?!~#\\\n\r]/;
 
 function checkShell(value: string): string | undefined {
+  if (value.includes('\u0000')) return 'contains a NUL character';
   const found = shellMetacharacters.exec(value);
   return found === null ? undefined : `contains the shell metacharacter ${JSON.stringify(found[0])}`;
 }

@@ -83,8 +83,21 @@ class SegmentCollector {
   }
 }
 
+/**
+ * Retrieved context (RAG) sent inside an ordinary message is marked by the client with
+ * `palisade_source: "retrieved"` (or `"tool"`) on the message or on one content part, so it is
+ * checked as untrusted text rather than the user's own words. A mark can only lower trust.
+ */
+const untrustedMarks = new Set<SourceRole>(['retrieved', 'tool']);
+
+function markedSource(value: Record<string, unknown>, inherited: SourceRole): SourceRole {
+  const mark = value.palisade_source;
+  return typeof mark === 'string' && untrustedMarks.has(mark as SourceRole) ? (mark as SourceRole) : inherited;
+}
+
 function collectPart(options: { part: Record<string, unknown>; index: number; message: number; source: SourceRole; into: SegmentCollector }): void {
-  const { part, index, message, source, into } = options;
+  const { part, index, message, into } = options;
+  const source = markedSource(part, options.source);
   const where = `messages[${message}].content[${index}]`;
   const type = String(part.type);
   const textField = textParts[type];
@@ -144,7 +157,7 @@ export function segmentInput(input: unknown, stage: Stage): Segment[] {
   if ('text' in value) return [{ text: value.text, source: value.source ?? (stage === 'output' ? 'model' : 'user') }];
   const collector = new SegmentCollector();
   value.messages.forEach((message, index) => {
-    const source = roleSources[message.role] as SourceRole;
+    const source = markedSource(message, roleSources[message.role] as SourceRole);
     if (typeof message.content === 'string') collector.add(message.content, source, index, ['content']);
     else if (Array.isArray(message.content)) message.content.forEach((part, partIndex) => collectPart({ part, index: partIndex, message: index, source, into: collector }));
     collectToolCalls(message, index, collector);

@@ -22,3 +22,5 @@ export { createGuardEngine, type CheckOptions, type GuardEngine } from './pipeli
 export type { ChatMessage, GuardInput } from './pipeline/guard-input.js';
 export { NormalizedText, ScanTarget } from './text/normalized-text.js';
 export { TextView } from './text/text-view.js';
+export { createReplayCache, type MemoryReplayCache, type ReplayCacheEntry, type ReplayCacheOptions, type ToolTokenReplayCache } from './tools/replay-cache.js';
+export { isToolTokenError, ToolTokenError, verifyToolToken, type ToolTokenClaims, type ToolTokenFailureReason, type VerifyToolTokenOptions } from './tools/tool-token.js';

@@ -3,12 +3,17 @@ import { Redis } from 'ioredis';
 import type { DestinationStream } from 'pino';
 import { openPostgres, type PostgresPool } from './adapters/postgres/open-postgres.js';
 import { createPostgresAuditStore } from './adapters/postgres/postgres-audit-store.js';
+import { createPostgresApprovalStore } from './adapters/postgres/postgres-approval-store.js';
 import { createPostgresKeyStore } from './adapters/postgres/postgres-key-store.js';
+import { createPostgresToolSigningKeyStore } from './adapters/postgres/postgres-tool-signing-key-store.js';
 import { createRedisIdempotencyStore } from './adapters/redis/redis-idempotency-store.js';
 import { createRedisRateLimiter } from './adapters/redis/redis-rate-limiter.js';
+import { createRedisToolBudgetStore } from './adapters/redis/redis-tool-budget-store.js';
 import { openSqlite, type SqliteDatabase } from './adapters/sqlite/open-sqlite.js';
 import { createSqliteAuditStore } from './adapters/sqlite/sqlite-audit-store.js';
+import { createSqliteApprovalStore } from './adapters/sqlite/sqlite-approval-store.js';
 import { createSqliteKeyStore } from './adapters/sqlite/sqlite-key-store.js';
+import { createSqliteToolSigningKeyStore } from './adapters/sqlite/sqlite-tool-signing-key-store.js';
 import { applyAuditRetention } from './audit/apply-audit-retention.js';
 import type { AuditStore } from './audit/audit-store.js';
 import { createAuditWriter } from './audit/audit-writer.js';
@@ -29,6 +34,11 @@ import { loadDefaultPolicy, loadPolicyFile } from './policy/load-policy.js';
 import { createLogger } from './telemetry/logger.js';
 import { createMetrics } from './telemetry/metrics.js';
 import { createTracing } from './telemetry/tracing.js';
+import type { ApprovalStore } from './tools/approval-store.js';
+import { createMemoryToolBudgetStore } from './tools/memory-tool-budget-store.js';
+import type { ToolBudgetStore } from './tools/tool-budget-store.js';
+import { generateToolSigningKey, loadToolSigningKey } from './tools/tool-signing-key.js';
+import type { ToolSigningKeyStore } from './tools/tool-signing-key-store.js';
 
 /**
  * The composition root: the one place that reads the configuration into running parts —
@@ -39,6 +49,9 @@ import { createTracing } from './telemetry/tracing.js';
 export interface Stores {
   keys: KeyStore;
   audit: AuditStore;
+  /** Tool calls waiting for a person (the review queue). */
+  approvals: ApprovalStore;
+  toolSigningKeys: ToolSigningKeyStore;
   /** What the stores run on, for messages: `sqlite:<path>` or `postgres`. */
   description: string;
   readiness: ReadinessCheck[];
@@ -53,7 +66,9 @@ export async function openStores(config: GatewayConfig): Promise<Stores> {
     try {
       const keys = await createPostgresKeyStore(pool, { schema });
       const audit = await createPostgresAuditStore(pool, { schema });
-      return { keys, audit, description: 'postgres', readiness: [{ name: 'postgres', check: async () => void (await pool.query('SELECT 1')) }], close: () => pool.end() };
+      const approvals = await createPostgresApprovalStore(pool, { schema });
+      const toolSigningKeys = await createPostgresToolSigningKeyStore(pool, { schema });
+      return { keys, audit, approvals, toolSigningKeys, description: 'postgres', readiness: [{ name: 'postgres', check: async () => void (await pool.query('SELECT 1')) }], close: () => pool.end() };
     } catch (error) {
       await pool.end();
       throw error;
@@ -63,6 +78,8 @@ export async function openStores(config: GatewayConfig): Promise<Stores> {
   return {
     keys: createSqliteKeyStore(db),
     audit: createSqliteAuditStore(db),
+    approvals: createSqliteApprovalStore(db),
+    toolSigningKeys: createSqliteToolSigningKeyStore(db),
     description: `sqlite:${config.storage.sqlite_path}`,
     readiness: [{ name: 'sqlite', check: async () => void db.prepare('SELECT 1').get() }],
     close: async () => {
@@ -74,6 +91,7 @@ export async function openStores(config: GatewayConfig): Promise<Stores> {
 export interface LimitStores {
   limiter: RateLimiter;
   idempotency: IdempotencyStore;
+  toolBudgets: ToolBudgetStore;
   description: string;
   readiness: ReadinessCheck[];
   close(): Promise<void>;
@@ -88,7 +106,8 @@ export interface LimitStores {
  */
 export async function openLimitStores(config: GatewayConfig, options: { onConnectError?: (error: unknown) => void } = {}): Promise<LimitStores> {
   if (config.redisUrl === undefined) {
-    return { limiter: createMemoryRateLimiter(), idempotency: createMemoryIdempotencyStore(), description: 'in-process', readiness: [], close: async () => {} };
+    const toolBudgets = createMemoryToolBudgetStore();
+    return { limiter: createMemoryRateLimiter(), idempotency: createMemoryIdempotencyStore(), toolBudgets, description: 'in-process', readiness: [], close: () => toolBudgets.close() };
   }
   const redis = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false });
   // Connection errors surface on the commands that fail (and so in the policy's on_error); the
@@ -98,14 +117,17 @@ export async function openLimitStores(config: GatewayConfig, options: { onConnec
   const prefix = config.limits.redis_key_prefix;
   const limiter = createRedisRateLimiter({ redis, keyPrefix: `${prefix}limits:` });
   const idempotency = createRedisIdempotencyStore({ redis, keyPrefix: `${prefix}idempotency:` });
+  const toolBudgets = createRedisToolBudgetStore({ redis, keyPrefix: `${prefix}tool-budgets:` });
   return {
     limiter,
     idempotency,
+    toolBudgets,
     description: 'redis',
     readiness: [{ name: 'redis', check: async () => void (await redis.ping()) }],
     close: async () => {
       await limiter.close();
       await idempotency.close();
+      await toolBudgets.close();
       redis.disconnect();
     },
   };
@@ -149,6 +171,8 @@ export async function startGateway(config: GatewayConfig, options: { logDestinat
     anchorEvery: { events: config.audit.anchor_every_events, ms: config.audit.anchor_every_seconds * 1000 },
     onAnchorError: (error) => logger.warn({ err: String(error) }, 'writing an audit anchor failed; the next one covers it'),
   });
+  // One signing key for every replica: the first to start stores its candidate, the others use that one.
+  const signingKey = loadToolSigningKey(await stores.toolSigningKeys.getOrCreate(generateToolSigningKey()));
   const bootstrap = await ensureBootstrapKey(stores.keys);
   if (bootstrap !== undefined) await writer.append({ id: randomUUID(), type: 'key-created', time: new Date().toISOString(), tenantId: bootstrapTenantId, actor: 'system', data: { key_id: bootstrap.record.id, prefix: bootstrap.record.prefix, scopes: bootstrap.record.scopes, bootstrap: true } });
 
@@ -161,6 +185,7 @@ export async function startGateway(config: GatewayConfig, options: { logDestinat
     idempotency: limitStores.idempotency,
     audit: { writer, store: stores.audit },
     models: models.routes,
+    tools: { signingKey, approvals: stores.approvals, budgets: limitStores.toolBudgets },
     metrics,
     logger,
     tracer: tracing.tracer,

@@ -58,6 +58,9 @@ const providerSchema = z
   })
   .strict();
 
+/** Spotlighting modes (src/gateway/completion/spotlight.ts). */
+export const spotlightModes = ['off', 'delimit', 'datamark', 'encode'] as const;
+
 const modelProvider = z.union([name, z.object({ provider: name, model: z.string().min(1) }).strict()]);
 
 export const modelSchema = z
@@ -71,6 +74,8 @@ export const modelSchema = z
     /** A blocked request gets an error (default) or a normal completion carrying `refusal_message`. */
     on_block: z.enum(['error', 'refusal']).default('error'),
     refusal_message: z.string().min(1).default('I can’t help with that request.'),
+    /** How text from tools and documents is marked before it goes upstream (spotlighting): off, delimit, datamark or encode. */
+    spotlight: z.enum(spotlightModes).default('off'),
   })
   .strict();
 

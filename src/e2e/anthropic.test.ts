@@ -3,6 +3,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import type { Tool } from '@anthropic-ai/sdk/resources/messages';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { readAuditEvent, requestIdOf } from './test-support/read-audit-event.js';
+import { policyWithTools } from './test-support/policy-with-tools.js';
 import { startTestGateway, type TestGateway } from './test-support/start-test-gateway.js';
 import { anthropicMessage, anthropicStream, openaiCompletion, openaiStream } from '../gateway/upstream/test-support/test-replies.js';
 import { startTestUpstream, type TestUpstream } from '../gateway/upstream/test-support/test-upstream.js';
@@ -19,6 +20,8 @@ let client: Anthropic;
 const providerKey = `test-provider-${randomBytes(8).toString('hex')}`;
 
 const card = '4111 1111 1111 1111';
+/** An allowed call carries Palisade's scoped token for its tool server. */
+const authorized = { palisade: { tool_token: expect.stringMatching(/^ptt1\./), expires_at: expect.any(String) } };
 const weatherTool: Tool = { name: 'get_weather', description: 'Current weather for a city', input_schema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } };
 
 interface ForwardedAnthropicBody {
@@ -39,6 +42,7 @@ beforeAll(async () => {
   upstream = await startTestUpstream();
   gateway = await startTestGateway({
     document: {
+      policy: policyWithTools('get_weather: { risk: read }\ncharge_card: { risk: write }'),
       providers: [
         { name: 'claude', type: 'anthropic', base_url: upstream.anthropicBaseUrl, api_key_env: 'PALISADE_TEST_ANTHROPIC_KEY', retries: 0 },
         { name: 'compatible', type: 'openai', base_url: upstream.openaiBaseUrl, retries: 0 },
@@ -126,13 +130,13 @@ describe('Anthropic SDK against an Anthropic upstream', () => {
     expect(whole.stop_reason).toBe('tool_use');
     expect(whole.content).toEqual([
       { type: 'text', text: 'Let me look.' },
-      { type: 'tool_use', id: 'toolu_weather_1', name: 'get_weather', input: { city: 'Oslo' } },
+      { type: 'tool_use', id: 'toolu_weather_1', name: 'get_weather', input: { city: 'Oslo' }, ...authorized },
     ]);
 
     const streamed = await client.messages.stream(request).finalMessage();
     expect(lastForwarded().body).toMatchObject({ stream: true, tools: [weatherTool] });
     expect(streamed.stop_reason).toBe('tool_use');
-    expect(streamed.content).toEqual([{ type: 'tool_use', id: 'toolu_weather_2', name: 'get_weather', input: { city: 'Bergen' } }]);
+    expect(streamed.content).toEqual([{ type: 'tool_use', id: 'toolu_weather_2', name: 'get_weather', input: { city: 'Bergen' }, ...authorized }]);
   });
 
   it('redacts a card number in tool_use input', async () => {
@@ -161,7 +165,7 @@ describe('Anthropic SDK against an OpenAI-compatible upstream', () => {
       tools: [{ type: 'function', function: { name: 'get_weather', description: 'Current weather for a city', parameters: weatherTool.input_schema } }],
     });
     expect(message.stop_reason).toBe('tool_use');
-    expect(message.content).toEqual([{ type: 'tool_use', id: 'call_w1', name: 'get_weather', input: { city: 'Turku' } }]);
+    expect(message.content).toEqual([{ type: 'tool_use', id: 'call_w1', name: 'get_weather', input: { city: 'Turku' }, ...authorized }]);
     expect(message.usage).toMatchObject({ input_tokens: 17, output_tokens: 6 });
   });
 
@@ -173,7 +177,7 @@ describe('Anthropic SDK against an OpenAI-compatible upstream', () => {
     expect(message.stop_reason).toBe('tool_use');
     expect(message.content).toEqual([
       { type: 'text', text: 'Checking.' },
-      { type: 'tool_use', id: 'call_w2', name: 'get_weather', input: { city: 'Tampere' } },
+      { type: 'tool_use', id: 'call_w2', name: 'get_weather', input: { city: 'Tampere' }, ...authorized },
     ]);
   });
 });

@@ -2,6 +2,8 @@ import OpenAI from 'openai';
 import type { ChatCompletionChunk, ChatCompletionTool } from 'openai/resources/chat/completions';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { readAuditEvent, requestIdOf } from './test-support/read-audit-event.js';
+import { createReplayCache, verifyToolToken } from '../index.js';
+import { policyWithTools } from './test-support/policy-with-tools.js';
 import { startTestGateway, type TestGateway } from './test-support/start-test-gateway.js';
 import { openaiCompletion, openaiStream, type StreamReply } from '../gateway/upstream/test-support/test-replies.js';
 import { startTestUpstream, type TestUpstream } from '../gateway/upstream/test-support/test-upstream.js';
@@ -60,6 +62,7 @@ beforeAll(async () => {
   upstream = await startTestUpstream();
   gateway = await startTestGateway({
     document: {
+      policy: policyWithTools('get_weather: { risk: read }\ncharge_card: { risk: write }'),
       providers: [{ name: 'primary', type: 'openai', base_url: upstream.openaiBaseUrl, retries: 0 }],
       models: [
         { name: 'test-model', providers: ['primary'] },
@@ -199,7 +202,17 @@ describe('OpenAI SDK: tool calls', () => {
     expect(forwarded().tools).toEqual([weatherTool]);
     const choice = completion.choices[0];
     expect(choice?.finish_reason).toBe('tool_calls');
-    expect(choice?.message.tool_calls).toEqual([{ id: 'call_weather_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Lyon"}' } }]);
+    expect(choice?.message.tool_calls).toEqual([{ id: 'call_weather_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Lyon"}' }, palisade: { tool_token: expect.stringMatching(/^ptt1\./), expires_at: expect.any(String) } }]);
+
+    // The tool server checks the token with the gateway's public key: this call, these arguments, once.
+    const keys = (await (await fetch(`${gateway.url}/v1/tool-keys`)).json()) as { data: { public_key_pem: string }[] };
+    const publicKey = keys.data[0]?.public_key_pem as string;
+    const token = (choice?.message.tool_calls?.[0] as unknown as { palisade: { tool_token: string } }).palisade.tool_token;
+    const replay = createReplayCache();
+    await expect(verifyToolToken(token, { publicKey, tool: 'get_weather', args: { city: 'Paris' }, replay })).rejects.toMatchObject({ reason: 'args_mismatch' });
+    await expect(verifyToolToken(token, { publicKey, tool: 'get_time', args: '{"city":"Lyon"}', replay })).rejects.toMatchObject({ reason: 'tool_mismatch' });
+    expect(await verifyToolToken(token, { publicKey, tool: 'get_weather', args: '{"city":"Lyon"}', tenant: 'default', replay })).toMatchObject({ tool: 'get_weather', tenant: 'default', callId: 'call_weather_1', singleUse: true });
+    await expect(verifyToolToken(token, { publicKey, tool: 'get_weather', args: '{"city":"Lyon"}', replay })).rejects.toMatchObject({ reason: 'replayed' });
   });
 
   it('streams tool calls that the SDK reassembles intact', async () => {

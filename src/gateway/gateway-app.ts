@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { Socket } from 'node:net';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { PalisadeError } from '../core/errors.js';
+import { registerApprovalRoutes } from './admin/approval-routes.js';
 import { registerAuditRoutes } from './admin/audit-routes.js';
 import { registerKeyRoutes } from './admin/key-routes.js';
 import { registerTenantRoutes } from './admin/tenant-routes.js';
@@ -13,6 +14,7 @@ import { bodyCutFailure, clientErrorResponse, isBodyCut, isClientTimeout } from 
 import { parseJsonBody } from './http/parse-json-body.js';
 import { toPalisadeError } from './http/to-palisade-error.js';
 import { registerServiceRoutes } from './service-routes.js';
+import { registerToolRoutes } from './tool-routes.js';
 import { renderAnthropicError, renderOpenAIError } from './wire/render-wire-error.js';
 
 const completionEndpoints: Readonly<Record<string, string>> = { '/v1/chat/completions': 'chat.completions', '/v1/messages': 'messages' };
@@ -102,5 +104,7 @@ export function createGatewayApp(deps: GatewayDependencies): FastifyInstance {
   registerTenantRoutes(app, deps);
   registerKeyRoutes(app, deps);
   registerAuditRoutes(app, deps);
+  registerApprovalRoutes(app, deps);
+  registerToolRoutes(app, deps);
   return app;
 }

@@ -8,6 +8,7 @@ import type { RateLimiter } from '../limits/rate-limiter.js';
 import type { GuardEngine } from '../pipeline/guard-engine.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
+import type { ToolGate } from './completion/gate-tool-calls.js';
 import type { ModelRoutes } from './completion/model-routes.js';
 
 /** A store's health, for `/readyz`. */
@@ -29,6 +30,8 @@ export interface GatewayDependencies {
   /** `writer.append` resolves once the event is durable; `store` serves queries, verification and export. */
   audit: { writer: AuditWriter; store: AuditStore };
   models: ModelRoutes;
+  /** Tool gating: the key tool tokens are signed with, approval requests, per-tool budgets. */
+  tools: ToolGate;
   metrics: Metrics;
   logger: Logger;
   tracer: Tracer;

@@ -26,6 +26,8 @@ export function createMetrics(options: { processMetrics?: boolean } = {}) {
     breakerState: new Gauge({ name: 'palisade_circuit_breaker_open', help: '1 while a provider’s circuit breaker is open (or half-open), else 0.', labelNames: ['provider'] as const, registers }),
     rateLimited: new Counter({ name: 'palisade_rate_limited_total', help: 'Requests refused by a rate limit, by subject and limit.', labelNames: ['subject', 'limit'] as const, registers }),
     auditWriteDuration: new Histogram({ name: 'palisade_audit_write_duration_seconds', help: 'Time until an audit event was durable.', buckets: latencyBuckets, registers }),
+    toolCalls: new Counter({ name: 'palisade_tool_calls_total', help: 'Tool calls the model proposed, by what tool gating did (allowed, denied, approval).', labelNames: ['verdict'] as const, registers }),
+    toolDenials: new Counter({ name: 'palisade_tool_denials_total', help: 'Tool calls refused, by tool (unlisted tools as "(unlisted)") and reason.', labelNames: ['tool', 'reason'] as const, registers }),
     streamScanFailures: new Counter({ name: 'palisade_stream_scan_failures_total', help: 'Streams whose output could not be fully scanned, by what the policy did.', labelNames: ['fail_mode'] as const, registers }),
   };
 }

@@ -79,6 +79,7 @@ export function completionAuditEvent(request: CompletionRequest, options: { cont
       ...(request.streamScan === undefined ? {} : { stream_scan: request.streamScan }),
       ...(request.lateFindings ? { late_findings: request.lateFindings } : {}),
       ...(request.removedFields === undefined ? {} : { removed_fields: request.removedFields.slice(0, 50) }),
+      ...(request.toolCalls === undefined ? {} : { tool_calls: request.toolCalls.slice(0, 64) }),
       ...(request.upstream === undefined ? {} : { upstream: { provider: request.upstream.provider, status: request.upstream.status ?? null, ms: round(request.upstream.ms), attempts: request.upstream.attempts.map(attemptRecord) } }),
       ...(request.usage === undefined ? {} : { tokens: { input: request.usage.inputTokens, output: request.usage.outputTokens } }),
       ...(request.estimatedTokens === undefined ? {} : { estimated_tokens: request.estimatedTokens }),

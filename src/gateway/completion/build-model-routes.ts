@@ -42,6 +42,7 @@ export function buildModelRoutes(config: GatewayConfig): { routes: ModelRoutes; 
       route: model.route ?? model.name,
       onBlock: model.on_block,
       refusalMessage: model.refusal_message,
+      spotlight: model.spotlight,
       runner: createRouteRunner({ providers: chain.map((entry) => providers.get(entry.provider) as ResilientProvider) }),
       upstreamModels,
     };

@@ -27,5 +27,9 @@ export function recordCompletionMetrics(metrics: Metrics, request: CompletionReq
     metrics.upstreamDuration.observe({ provider: attempt.provider }, attempt.ms / 1000);
   }
   if (request.errorCode?.startsWith('upstream_')) metrics.upstreamErrors.inc({ code: request.errorCode });
+  for (const call of request.toolCalls ?? []) {
+    metrics.toolCalls.inc({ verdict: call.verdict });
+    if (call.verdict === 'denied') metrics.toolDenials.inc({ tool: call.tool, reason: call.reason ?? 'unknown' });
+  }
   if (request.streamScan === 'failed') metrics.streamScanFailures.inc({ fail_mode: 'closed' });
 }

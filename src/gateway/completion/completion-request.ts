@@ -4,6 +4,7 @@ import type { Authentication } from '../../keys/authenticate.js';
 import type { GuardInput } from '../../pipeline/guard-input.js';
 import type { LimitStates } from '../../limits/rate-limiter.js';
 import type { UpstreamAttempt } from '../upstream/resilient-provider.js';
+import type { GatedToolCall } from './gate-tool-calls.js';
 import type { Usage } from '../wire/canonical.js';
 import type { ParsedChatRequest } from '../wire/guard-messages.js';
 import type { ModelRoute } from './model-routes.js';
@@ -44,6 +45,10 @@ export interface CompletionRequest {
   checkedMessages?: unknown[];
   /** Each piece of the answer as the output stage checked it, with its decision (for the audit record). */
   answerChecks?: { input: GuardInput; decision: Decision }[];
+  /** Every tool call the model proposed, as tool gating decided it. */
+  toolCalls?: GatedToolCall[];
+  /** Undoes the spotlighting of untrusted text in the model's answer, before the output stage. */
+  restoreOutput?: (text: string) => string;
   /** Fields of the upstream's answer withheld from the client because they held text the output stage could not read. */
   removedFields?: string[];
   upstream?: { provider: string; attempts: UpstreamAttempt[]; ms: number; status?: number };

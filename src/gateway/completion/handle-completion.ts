@@ -3,6 +3,7 @@ import { context, trace, type Span } from '@opentelemetry/api';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isDelivered } from '../../core/action.js';
 import { PalisadeError } from '../../core/errors.js';
+import { isTainted } from '../../policy/decide-tool-call.js';
 import type { Lease } from '../../limits/rate-limiter.js';
 import type { GatewayDependencies } from '../gateway-dependencies.js';
 import { authorize } from '../http/authorize.js';
@@ -11,7 +12,7 @@ import { toPalisadeError } from '../http/to-palisade-error.js';
 import { RouteFailedError } from '../upstream/route-runner.js';
 import { limitsFromWire } from '../admin/admin-wire.js';
 import { estimateTokens } from '../wire/estimate-tokens.js';
-import { guardMessages, withGuardedMessages, type ParsedChatRequest } from '../wire/guard-messages.js';
+import { guardMessages, type ParsedChatRequest } from '../wire/guard-messages.js';
 import { parseAnthropicMessagesRequest } from '../wire/parse-anthropic-messages-request.js';
 import { parseOpenAIChatRequest } from '../wire/parse-openai-chat-request.js';
 import { renderAnthropicError, renderOpenAIError } from '../wire/render-wire-error.js';
@@ -23,6 +24,8 @@ import { jsonCompletion } from './json-completion.js';
 import { limitSubjects, rateLimitError, rateLimitHeaders } from './rate-limit.js';
 import { refusalResponse } from './refusal-response.js';
 import { streamCompletion } from './stream-completion.js';
+import { forwardedRequest } from './forwarded-request.js';
+import { toolSessionId } from './tool-session-id.js';
 import { upstreamRequestFor } from './upstream-request.js';
 
 /** A response worked out but not sent yet: it waits for the audit event to be durable. */
@@ -158,6 +161,7 @@ export function createCompletionHandler(deps: GatewayDependencies, format: WireF
         }
 
         const scope = { tenant: auth.tenant.id, route: route.route };
+        const sessionId = toolSessionId(fastifyRequest.headers);
         const messages = guardMessages(parsed);
         request.checkedMessages = messages;
         const input = await stage('input_checks', () => deps.engine.check({ messages }, { ...scope, stage: 'input' }));
@@ -172,7 +176,18 @@ export function createCompletionHandler(deps: GatewayDependencies, format: WireF
           // A streamed refusal is written in full (its audit event before its finish frames): only the end is left.
           if (pending === undefined) response.end();
         } else {
-          const forwarded = input.messages === undefined ? parsed : parsers[format](withGuardedMessages(parsed, input.messages));
+          const { parsed: forwarded, restore } = forwardedRequest({ parsed, guarded: input.messages, spotlight: route.spotlight });
+          const tools = {
+            gate: deps.tools,
+            context: {
+              caller: { tenant: auth.tenant.id, route: route.route, scopes: auth.key.scopes, tainted: isTainted(deps.engine.policy.tools, input) },
+              keyId: auth.key.id,
+              requestId: request.id,
+              now: now(),
+              ...(sessionId === undefined ? {} : { sessionId }),
+            },
+          };
+          request.restoreOutput = restore;
           const upstreamStarted = performance.now();
           // A stream may not run for ever, even one that never pauses long enough to trip idle_ms.
           if (request.stream) {
@@ -189,7 +204,7 @@ export function createCompletionHandler(deps: GatewayDependencies, format: WireF
           headers['x-palisade-upstream'] = result.provider.name;
           if (result.response.kind === 'json') {
             const jsonBody = result.response.body;
-            const body = await stage('output_checks', () => jsonCompletion({ request, engine: deps.engine, scope, body: jsonBody, providerFormat: result.provider.format, ...(route.onBlock === 'refusal' ? { refusal: route.refusalMessage } : {}) }));
+            const body = await stage('output_checks', () => jsonCompletion({ request, engine: deps.engine, scope, body: jsonBody, providerFormat: result.provider.format, tools, ...(route.onBlock === 'refusal' ? { refusal: route.refusalMessage } : {}) }));
             const outputHeader = decisionHeader([request.input, request.output]);
             if (outputHeader !== undefined) headers['x-palisade-decision'] = outputHeader;
             request.status = 200;
@@ -211,6 +226,7 @@ export function createCompletionHandler(deps: GatewayDependencies, format: WireF
                 scanEveryChars: config.streaming.scan_every_chars,
                 signal: abort.signal,
                 finalize: audit,
+                tools,
               }),
             );
             response.end();

@@ -1,5 +1,6 @@
 import type { ResilientProvider } from '../upstream/resilient-provider.js';
 import type { RouteRunner } from '../upstream/route-runner.js';
+import type { SpotlightMode } from './spotlight.js';
 
 /** One model id clients may ask for, and how Palisade serves it. */
 export interface ModelRoute {
@@ -10,6 +11,8 @@ export interface ModelRoute {
   /** A blocked request gets an error, or a normal completion carrying `refusalMessage`. */
   onBlock: 'error' | 'refusal';
   refusalMessage: string;
+  /** How text from tools and documents is marked before it goes upstream. */
+  spotlight: SpotlightMode;
   /** The fallback chain. */
   runner: RouteRunner;
   /** The model id to send to each provider (by provider name); absent: the client's id. */

@@ -5,6 +5,9 @@ import { builtinDetectors } from '../../detectors/builtin-detectors.js';
 import { createDetectorRegistry } from '../../detectors/detector-registry.js';
 import { createGuardEngine, type GuardEngine } from '../../pipeline/guard-engine.js';
 import { loadDefaultPolicy } from '../../policy/load-policy.js';
+import { createMemoryApprovalStore } from '../../tools/memory-approval-store.js';
+import { createMemoryToolBudgetStore } from '../../tools/memory-tool-budget-store.js';
+import { generateToolSigningKey, loadToolSigningKey } from '../../tools/tool-signing-key.js';
 import type { UpstreamEvent } from '../upstream/provider.js';
 import type { CompletionRequest } from './completion-request.js';
 import { streamCompletion } from './stream-completion.js';
@@ -47,6 +50,10 @@ async function run(options: { format: 'openai' | 'anthropic'; text: string; audi
     finalize: async () => {
       if (options.audit === 'fails') throw new Error('disk full');
       log.push('AUDIT');
+    },
+    tools: {
+      gate: { signingKey: loadToolSigningKey(generateToolSigningKey()), approvals: createMemoryApprovalStore(), budgets: createMemoryToolBudgetStore() },
+      context: { caller: { tenant: 't', scopes: ['inference'], tainted: false }, keyId: 'k', requestId: 'req-1', now: new Date() },
     },
   });
   return { log, request };

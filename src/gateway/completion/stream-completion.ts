@@ -12,6 +12,7 @@ import { parseAnthropicStream } from '../wire/parse-anthropic-stream.js';
 import { parseOpenAIStream } from '../wire/parse-openai-stream.js';
 import { renderStreamError } from '../wire/render-stream-error.js';
 import { checkTurn } from './check-turn.js';
+import { gateToolCalls, type ToolCallContext, type ToolGate } from './gate-tool-calls.js';
 import type { CompletionRequest, WireFormat } from './completion-request.js';
 import { mergeDecisions } from './merge-decisions.js';
 
@@ -33,6 +34,8 @@ export interface StreamCompletionOptions {
   signal: AbortSignal;
   /** Writes the audit event (durably) before the stream's closing frames are sent. */
   finalize: () => Promise<void>;
+  /** Tool gating for the calls the model proposes. */
+  tools: { gate: ToolGate; context: ToolCallContext };
 }
 
 interface Choice {
@@ -91,9 +94,17 @@ export async function streamCompletion(options: StreamCompletionOptions): Promis
       checks.push({ input: { messages: [{ role: 'assistant', content: '', tool_calls: choice.tools.map((call) => ({ id: call.id, type: 'function', function: { name: call.name, arguments: call.arguments } })) }] }, decision: checked.decision });
       blocked = checked.turn.finishReason === 'content_filter';
       if (!blocked) {
-        for (const [position, call] of checked.turn.toolCalls.entries()) {
-          await emit({ type: 'tool-call-start', choice: index, index: position, id: call.id, name: call.name });
-          await emit({ type: 'tool-call-delta', choice: index, index: position, argumentsDelta: call.arguments });
+        const gated = await gateToolCalls({ policy: options.engine.policy.tools, gate: options.tools.gate, calls: checked.turn.toolCalls, context: options.tools.context });
+        (request.toolCalls ??= []).push(...gated.records);
+        blocked = gated.blocked;
+        if (!blocked) {
+          if (gated.explanations.length > 0) await emit({ type: 'text', choice: index, delta: `${finished.text === '' && choice.guard.text === '' ? '' : '\n\n'}${gated.explanations.join('\n\n')}` });
+          for (const [position, call] of gated.calls.entries()) {
+            await emit({ type: 'tool-call-start', choice: index, index: position, id: call.id, name: call.name, ...(call.authorization === undefined ? {} : { authorization: call.authorization }) });
+            await emit({ type: 'tool-call-delta', choice: index, index: position, argumentsDelta: call.arguments });
+          }
+          // With no call left, the model's turn is over: a client must not wait for tool results.
+          if (gated.calls.length === 0 && reason === 'tool_calls') reason = 'stop';
         }
       }
     }
@@ -119,7 +130,7 @@ export async function streamCompletion(options: StreamCompletionOptions): Promis
       } else if (event.type === 'text') {
         const choice = choiceOf(event.choice);
         if (choice.done) continue;
-        const released = await choice.guard.push(event.delta);
+        const released = await choice.guard.push(request.restoreOutput === undefined ? event.delta : request.restoreOutput(event.delta));
         if (released !== '') await emit({ type: 'text', choice: event.choice, delta: released });
         if (choice.guard.blocked !== undefined) await finishChoice(event.choice, 'content_filter');
       } else if (event.type === 'tool-call-start') {

@@ -1,4 +1,4 @@
-import type { StreamEvent, StreamWriter, Usage } from './canonical.js';
+import { toolCallExtension, type StreamEvent, type StreamWriter, type Usage } from './canonical.js';
 import { finishReasonToAnthropic, type AnthropicStopReason } from './finish-reasons.js';
 import { formatServerSentEvent } from './server-sent-event.js';
 
@@ -65,7 +65,7 @@ export function createAnthropicStreamWriter(options: AnthropicStreamWriterOption
         return opening + send('content_block_delta', { index: open?.index, delta: { type: 'text_delta', text: event.delta } });
       }
       case 'tool-call-start': {
-        const opening = openBlock('tool', { type: 'tool_use', id: event.id, name: event.name, input: {} });
+        const opening = openBlock('tool', { type: 'tool_use', id: event.id, name: event.name, input: {}, ...toolCallExtension(event) });
         toolBlocks.set(event.index, nextBlock - 1);
         return opening;
       }

@@ -13,6 +13,22 @@ export interface ToolCall {
   name: string;
   /** JSON text, as OpenAI carries it; Anthropic's `input` object is serialised into it. */
   arguments: string;
+  /** Palisade's scoped token for this call, when the tool policy allowed it (see `toolCallAuthorization`). */
+  authorization?: ToolCallAuthorization;
+}
+
+/** Sent to the client on the call itself, as `palisade: { tool_token, expires_at }`. */
+export interface ToolCallAuthorization {
+  token: string;
+  /** ISO 8601. */
+  expiresAt: string;
+}
+
+/** The extension field a tool call carries its authorization in, in both wire formats. */
+export const toolCallExtensionField = 'palisade';
+
+export function toolCallExtension(call: { authorization?: ToolCallAuthorization }): Record<string, unknown> {
+  return call.authorization === undefined ? {} : { [toolCallExtensionField]: { tool_token: call.authorization.token, expires_at: call.authorization.expiresAt } };
 }
 
 /**
@@ -57,7 +73,7 @@ export interface CompletionResult {
 export type StreamEvent =
   | { type: 'start'; id: string; model: string; created: number }
   | { type: 'text'; choice: number; delta: string }
-  | { type: 'tool-call-start'; choice: number; index: number; id: string; name: string }
+  | { type: 'tool-call-start'; choice: number; index: number; id: string; name: string; authorization?: ToolCallAuthorization }
   | { type: 'tool-call-delta'; choice: number; index: number; argumentsDelta: string }
   | { type: 'finish'; choice: number; reason: FinishReason }
   | { type: 'usage'; usage: Usage }

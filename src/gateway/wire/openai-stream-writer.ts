@@ -1,4 +1,4 @@
-import type { FinishReason, StreamEvent, StreamWriter, Usage } from './canonical.js';
+import { toolCallExtension, type FinishReason, type StreamEvent, type StreamWriter, type Usage } from './canonical.js';
 import { formatServerSentEvent } from './server-sent-event.js';
 
 export interface OpenAIStreamWriterOptions {
@@ -54,7 +54,7 @@ export function createOpenAIStreamWriter(options: OpenAIStreamWriterOptions): St
       case 'text':
         return event.delta === '' ? '' : choiceChunk(event.choice, { content: event.delta });
       case 'tool-call-start':
-        return choiceChunk(event.choice, { tool_calls: [{ index: event.index, id: event.id, type: 'function', function: { name: event.name, arguments: '' } }] });
+        return choiceChunk(event.choice, { tool_calls: [{ index: event.index, id: event.id, type: 'function', function: { name: event.name, arguments: '' }, ...toolCallExtension(event) }] });
       case 'tool-call-delta':
         return event.argumentsDelta === '' ? '' : choiceChunk(event.choice, { tool_calls: [{ index: event.index, function: { arguments: event.argumentsDelta } }] });
       case 'finish':

@@ -1,6 +1,6 @@
 import { PalisadeError } from '../../core/errors.js';
 import { formatPath } from '../../core/format-path.js';
-import type { AssistantTurn, CompletionResult, ToolCall } from './canonical.js';
+import { toolCallExtension, type AssistantTurn, type CompletionResult, type ToolCall } from './canonical.js';
 import { finishReasonFromAnthropic, finishReasonToAnthropic } from './finish-reasons.js';
 import { isPlainObject } from './is-plain-object.js';
 import { parseToolArguments } from './parse-tool-arguments.js';
@@ -17,7 +17,7 @@ export function toolInput(call: ToolCall): JsonObject {
 }
 
 function buildToolUse(call: ToolCall): JsonObject {
-  return { type: 'tool_use', id: call.id, name: call.name, input: toolInput(call) };
+  return { type: 'tool_use', id: call.id, name: call.name, input: toolInput(call), ...toolCallExtension(call) };
 }
 
 function buildContent(turn: AssistantTurn): JsonObject[] {
@@ -84,7 +84,7 @@ function patchContent(original: readonly unknown[], turn: AssistantTurn, onRemov
       const call = typeof block.id === 'string' ? calls.get(block.id) : undefined;
       if (call === undefined) continue;
       // `caller` says what made the call (the model, or code it ran); the API sets it.
-      content.push({ ...kept(fields), id: block.id, name: call.name, input: toolInput(call), ...('caller' in block ? { caller: structuredClone(block.caller) } : {}) });
+      content.push({ ...kept(fields), id: block.id, name: call.name, input: toolInput(call), ...('caller' in block ? { caller: structuredClone(block.caller) } : {}), ...toolCallExtension(call) });
       calls.delete(call.id);
     } else if (block.type === 'thinking' && fields !== undefined) {
       // A rewritten thinking no longer matches its signature, so Anthropic refuses it if the

@@ -1,5 +1,5 @@
 import { formatPath } from '../../core/format-path.js';
-import type { AssistantTurn, CompletionResult, ToolCall } from './canonical.js';
+import { toolCallExtension, type AssistantTurn, type CompletionResult, type ToolCall } from './canonical.js';
 import { finishReasonFromOpenAI } from './finish-reasons.js';
 import { isPlainObject } from './is-plain-object.js';
 import { legacyFunctionCallId, openAIReasoningFields, readOpenAIChoice, readOpenAIChoiceTexts } from './read-openai-response.js';
@@ -8,7 +8,7 @@ import { holdsText, keepUnknownWithoutText, sameSideTexts, sideTextsByPath } fro
 type JsonObject = Record<string, unknown>;
 
 function buildToolCall(call: ToolCall): JsonObject {
-  return { id: call.id, type: 'function', function: { name: call.name, arguments: call.arguments } };
+  return { id: call.id, type: 'function', function: { name: call.name, arguments: call.arguments }, ...toolCallExtension(call) };
 }
 
 function buildMessage(turn: AssistantTurn): JsonObject {
@@ -62,7 +62,7 @@ function patchToolCall(originals: readonly unknown[], call: ToolCall, context: C
   };
   if (isPlainObject(original.custom)) patched.custom = inner('custom', { name: call.name, input: call.arguments });
   else patched.function = inner('function', { name: call.name, arguments: call.arguments });
-  return patched;
+  return { ...patched, ...toolCallExtension(call) };
 }
 
 /**

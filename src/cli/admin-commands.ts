@@ -23,7 +23,7 @@ import { exitCodes } from './exit-codes.js';
  * SQLite file, or PALISADE_DATABASE_URL) and audit what they change under a writer chain of
  * their own (`cli-…`), exactly as the admin API does.
  */
-async function withStores<T>(config: GatewayConfig, run: (stores: Stores, record: (event: Omit<AuditEvent, 'id' | 'time' | 'actor'>) => Promise<void>) => Promise<T>): Promise<T> {
+export async function withStores<T>(config: GatewayConfig, run: (stores: Stores, record: (event: Omit<AuditEvent, 'id' | 'time' | 'actor'>) => Promise<void>) => Promise<T>): Promise<T> {
   const stores = await openStores(config);
   const writer = createAuditWriter({ store: stores.audit, writerId: `cli-${randomUUID()}` });
   try {

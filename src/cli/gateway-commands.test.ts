@@ -6,6 +6,8 @@ import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { openSqlite } from '../adapters/sqlite/open-sqlite.js';
+import { createSqliteApprovalStore } from '../adapters/sqlite/sqlite-approval-store.js';
 import { chat } from '../e2e/test-support/gateway-call.js';
 import { runCli } from './run-cli.js';
 
@@ -127,6 +129,41 @@ describe('palisade tenants and keys', () => {
     expect(list).toMatch(new RegExp(`^${successor.slice(4, 12)}\\t.*\\trevoked\\t`, 'm'));
     expect(list).not.toContain(successor.slice(13));
     expect((await space.run('keys', 'revoke', 'zzzzzzzz')).stderr).toContain('not found');
+  });
+});
+
+describe('palisade approvals', () => {
+  it('lists pending requests with their arguments, approves and denies them, and refuses what cannot be decided', async () => {
+    const space = workspace();
+    // A request as the gateway makes it, straight into the same database.
+    const db = openSqlite({ path: space.database });
+    const store = createSqliteApprovalStore(db);
+    const now = Date.now();
+    const request = (id: string, expiresIn: number) => ({ id, tenantId: 'default', keyId: 'k1', requestId: `req-${id}`, tool: 'send_email', arguments: '{"to":"team@example.com"}', argsHash: 'a'.repeat(64), risk: 'irreversible' as const, reasons: ['irreversible'], createdAt: new Date(now - 1000), expiresAt: new Date(now + expiresIn) });
+    await store.create(request('apr_one', 3_600_000));
+    await store.create(request('apr_two', 3_600_000));
+    await store.create(request('apr_old', 1));
+    db.close();
+
+    const pending = await space.run('approvals', 'list', '--status', 'pending');
+    expect(pending.code).toBe(0);
+    expect(pending.stdout).toMatch(/apr_one\tpending\tdefault\tsend_email\tirreversible/);
+    expect(pending.stdout).toContain('team@example.com');
+    expect(pending.stdout).not.toContain('apr_old');
+
+    expect((await space.run('approvals', 'approve', 'apr_one', '--note', 'looked fine')).stdout).toMatch(/apr_one\tapproved/);
+    expect((await space.run('approvals', 'deny', 'apr_two')).stdout).toMatch(/apr_two\tdenied/);
+    const twice = await space.run('approvals', 'deny', 'apr_one');
+    expect(twice).toMatchObject({ code: 2, stderr: expect.stringMatching(/already approved/) });
+    expect(await space.run('approvals', 'approve', 'apr_old')).toMatchObject({ code: 2, stderr: expect.stringMatching(/expired/) });
+    expect(await space.run('approvals', 'approve', 'apr_none')).toMatchObject({ code: 2, stderr: expect.stringMatching(/no approval request apr_none/) });
+    expect(await space.run('approvals', 'list', '--status', 'maybe')).toMatchObject({ code: 2, stderr: expect.stringMatching(/--status takes one of/) });
+
+    const json = (await space.run('approvals', 'list', '--json')).stdout.trim().split('\n').map((line) => JSON.parse(line) as { id: string; status: string; note?: string });
+    expect(json.find((item) => item.id === 'apr_one')).toMatchObject({ status: 'approved', note: 'looked fine' });
+    const audited = await space.run('audit', 'export', '--from', new Date(now - 60_000).toISOString(), '--to', new Date(now + 60_000).toISOString());
+    expect(audited.stdout).toMatch(/"type":"approval-approved"/);
+    expect(audited.stdout).toMatch(/"type":"approval-denied"/);
   });
 });
 

@@ -12,6 +12,7 @@ import { loadConfig, type ConfigEnvironment, type GatewayConfig } from '../confi
 import { auditExport, auditVerify, keysCreate, keysList, keysRevoke, keysRotate, tenantsCreate, tenantsList } from './admin-commands.js';
 import { exitCodes } from './exit-codes.js';
 import { serve } from './serve-command.js';
+import { approvalsDecide, approvalsList } from './approval-commands.js';
 import { policyCheck } from './policy-check-command.js';
 import { checkScanArguments, scanJsonLines, scanText, type ScanOptions } from './scan-command.js';
 
@@ -141,6 +142,30 @@ function buildProgram(io: CliIo, setExitCode: (code: number) => void): Command {
     .action(async (options: { config?: string }) => {
       setExitCode(await tenantsList({ config: config(options), stdout: io.stdout }));
     });
+
+  const approvals = program.command('approvals').description('the review queue of tool calls waiting for a person');
+  approvals
+    .command('list')
+    .description('list approval requests, newest first, with their arguments')
+    .option('--status <status>', 'pending, approved, denied or expired')
+    .option('--tenant <id>', 'only this tenant')
+    .option('--limit <n>', 'at most this many', '100')
+    .option('--json', 'one JSON object per line')
+    .addOption(configOption())
+    .action(async (options: { status?: string; tenant?: string; limit: string; json?: boolean; config?: string }) => {
+      setExitCode(await approvalsList({ config: config(options), limit: Number(options.limit), json: options.json === true, stdout: io.stdout, ...(options.status === undefined ? {} : { status: options.status }), ...(options.tenant === undefined ? {} : { tenant: options.tenant }) }));
+    });
+  for (const [name, decision] of [['approve', 'approved'], ['deny', 'denied']] as const) {
+    approvals
+      .command(name)
+      .description(`${name} a pending request (audited, with the note)`)
+      .argument('<id>', 'the approval id (apr_…)')
+      .option('--note <text>', 'why')
+      .addOption(configOption())
+      .action(async (id: string, options: { note?: string; config?: string }) => {
+        setExitCode(await approvalsDecide({ config: config(options), id, decision, stdout: io.stdout, ...(options.note === undefined ? {} : { note: options.note }) }));
+      });
+  }
 
   const audit = program.command('audit').description('verify and export the tamper-evident audit log');
   audit

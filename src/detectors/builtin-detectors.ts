@@ -7,8 +7,10 @@ import {
 } from './classifiers/classifier-detectors.js';
 import { customRulesDetector } from './custom-rules/custom-rules-detector.js';
 import type { Detector } from './define-detector.js';
+import { exfiltrationDetector } from './exfiltration/exfiltration-detector.js';
 import { piiDetector } from './pii/pii-detector.js';
 import { promptInjectionHeuristicsDetector } from './prompt-injection-heuristics/prompt-injection-heuristics-detector.js';
+import { promptLeakDetector } from './prompt-leak/prompt-leak-detector.js';
 import { secretsDetector } from './secrets/secrets-detector.js';
 
 /** Every detector Palisade ships, in one explicit list. Nothing registers itself by being imported. */
@@ -17,6 +19,8 @@ export const builtinDetectors: readonly Detector[] = [
   secretsDetector,
   promptInjectionHeuristicsDetector,
   customRulesDetector,
+  exfiltrationDetector,
+  promptLeakDetector,
   promptInjectionClassifier,
   jailbreakClassifier,
   harmfulRequestClassifier,

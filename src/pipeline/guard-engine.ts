@@ -2,6 +2,7 @@ import { isDelivered, isTransforming } from '../core/action.js';
 import type { Decision, LimitReport } from '../core/decision.js';
 import type { Stage } from '../core/finding.js';
 import { MaskVault } from '../core/mask-vault.js';
+import type { RequestContext } from '../detectors/define-detector.js';
 import type { CompiledRule, Policy, PolicyScope } from '../policy/policy.js';
 import { decide, selectRules } from '../policy/resolve-findings.js';
 import { NormalizedText } from '../text/normalized-text.js';
@@ -15,6 +16,12 @@ export interface CheckOptions extends PolicyScope {
   stage?: Stage;
   /** Continue an earlier check's masking (its `decision.vault`), so one value keeps one placeholder across a conversation. */
   vault?: MaskVault;
+  /**
+   * Request data some detectors compare the text with (the system prompt, a canary token, the
+   * conversation so far), handed to each as `context.request`. Read-only; never logged or put in
+   * the decision. Without it those detectors find nothing.
+   */
+  request?: RequestContext;
 }
 
 export interface GuardEngine {
@@ -96,7 +103,7 @@ export function createGuardEngine(options: { policy: Policy }): GuardEngine {
     const stage = checkOptions.stage ?? 'input';
     const segments = segmentInput(input, stage);
     const plan = planScans(segments, policy.limits);
-    const ran = plan.refused || plan.scans.length === 0 ? [] : runDetectors({ detectors: detectorsByStage[stage], scans: plan.scans, stage });
+    const ran = plan.refused || plan.scans.length === 0 ? [] : runDetectors({ detectors: detectorsByStage[stage], scans: plan.scans, stage, request: checkOptions.request });
     const outcomes = ran instanceof Promise ? await ran : ran;
     const findings = outcomes.flatMap((outcome) => outcome.findings);
     const errors = outcomes.flatMap((outcome) => (outcome.failure === undefined ? [] : [outcome.failure]));

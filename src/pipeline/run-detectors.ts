@@ -1,7 +1,7 @@
 import type { DetectorFailure } from '../core/decision.js';
 import { isPalisadeError } from '../core/errors.js';
 import type { DetectorHit, Finding, SourceRole, Stage } from '../core/finding.js';
-import type { DetectorOutput } from '../detectors/define-detector.js';
+import type { DetectorOutput, RequestContext } from '../detectors/define-detector.js';
 import type { ConfiguredDetector } from '../policy/policy.js';
 import type { NormalizedText } from '../text/normalized-text.js';
 import { roundMs } from './round-ms.js';
@@ -63,8 +63,8 @@ function failureMessage(error: unknown): string {
   return `${name} (message withheld: it may quote the checked text)`;
 }
 
-function runOne(options: { configured: ConfiguredDetector; scans: readonly Scan[]; stage: Stage }): DetectorOutcome | Promise<DetectorOutcome> {
-  const { configured, scans, stage } = options;
+function runOne(options: { configured: ConfiguredDetector; scans: readonly Scan[]; stage: Stage; request: RequestContext | undefined }): DetectorOutcome | Promise<DetectorOutcome> {
+  const { configured, scans, stage, request } = options;
   const id = configured.detector.id;
   const started = performance.now();
   const findings: Finding[] = [];
@@ -78,6 +78,7 @@ function runOne(options: { configured: ConfiguredDetector; scans: readonly Scan[
   // Created on first use: synchronous detectors never ask for a signal, and a controller per check adds up.
   let controller: AbortController | undefined;
   const context = {
+    request,
     get signal(): AbortSignal {
       return (controller ??= new AbortController()).signal;
     },
@@ -133,8 +134,14 @@ function runOne(options: { configured: ConfiguredDetector; scans: readonly Scan[
  * afterwards. A detector that throws, returns malformed hits or runs out of time is a failure,
  * reported as such — never an empty pass. (A synchronous detector that overran keeps its findings.)
  */
-export function runDetectors(options: { detectors: readonly ConfiguredDetector[]; scans: readonly Scan[]; stage: Stage }): DetectorOutcome[] | Promise<DetectorOutcome[]> {
-  const { scans, stage } = options;
-  const outcomes = options.detectors.map((configured) => runOne({ configured, scans, stage }));
+export function runDetectors(options: {
+  detectors: readonly ConfiguredDetector[];
+  scans: readonly Scan[];
+  stage: Stage;
+  /** The check's request data, handed to every detector as `context.request` (the same object, not a copy). */
+  request?: RequestContext | undefined;
+}): DetectorOutcome[] | Promise<DetectorOutcome[]> {
+  const { scans, stage, request } = options;
+  const outcomes = options.detectors.map((configured) => runOne({ configured, scans, stage, request }));
   return outcomes.some((outcome) => outcome instanceof Promise) ? Promise.all(outcomes) : (outcomes as DetectorOutcome[]);
 }

@@ -33,6 +33,8 @@ describe('parsePolicy: valid policies', () => {
       'secrets',
       'prompt_injection_heuristics',
       'custom_rules',
+      'exfiltration',
+      'prompt_leak',
       'prompt_injection_classifier',
       'jailbreak_classifier',
       'harmful_request_classifier',

@@ -1,4 +1,4 @@
-import { characterClasses, shannonEntropy } from './entropy.js';
+import { characterClasses, shannonEntropy } from '../entropy.js';
 
 /**
  * Credentials the secretlint preset does not cover: Stripe keys, Google API keys, JWTs, and

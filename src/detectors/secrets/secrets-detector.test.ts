@@ -2,7 +2,7 @@ import { rules as presetRules } from '@secretlint/secretlint-rule-preset-recomme
 import { describe, expect, it } from 'vitest';
 import { NormalizedText } from '../../text/normalized-text.js';
 import { covered, fakeCharacters, runDetector } from '../test-support/run-detector.js';
-import { shannonEntropy } from './entropy.js';
+import { shannonEntropy } from '../entropy.js';
 import { secretlintExcluded, secretlintGates } from './secretlint-rules.js';
 import { secretsDetector } from './secrets-detector.js';
 

@@ -76,6 +76,8 @@ export const modelSchema = z
     refusal_message: z.string().min(1).default('I can’t help with that request.'),
     /** How text from tools and documents is marked before it goes upstream (spotlighting): off, delimit, datamark or encode. */
     spotlight: z.enum(spotlightModes).default('off'),
+    /** Add a random canary to each request's system prompt; an answer repeating it is a `prompt_leak.canary` finding. */
+    canary: z.boolean().default(false),
   })
   .strict();
 

@@ -1,6 +1,7 @@
 import { isDelivered, isTransforming } from '../core/action.js';
 import type { DecidedFinding, Decision } from '../core/decision.js';
 import { MaskVault } from '../core/mask-vault.js';
+import type { RequestContext } from '../detectors/define-detector.js';
 import type { PolicyScope } from '../policy/policy.js';
 import { transformText } from './apply-transforms.js';
 import type { GuardEngine } from './guard-engine.js';
@@ -16,6 +17,8 @@ export interface StreamGuardOptions {
   lookbackChars?: number;
   /** The input stage's vault: its placeholders in the answer are restored for the client. */
   unmaskWith?: MaskVault;
+  /** What output detectors may compare the answer with: the system prompt, the canary, the conversation. */
+  request?: RequestContext;
 }
 
 export interface StreamFinish {
@@ -69,7 +72,8 @@ export function createStreamGuard(options: StreamGuardOptions): StreamGuard {
   /** The window the blocking decision was made on. */
   let blockedText = '';
 
-  const check = (text: string): Promise<Decision> => options.engine.check({ text, source: 'model' }, { ...options.scope, stage: 'output', vault: outputVault });
+  const check = (text: string): Promise<Decision> =>
+    options.engine.check({ text, source: 'model' }, { ...options.scope, stage: 'output', vault: outputVault, ...(options.request === undefined ? {} : { request: options.request }) });
 
   /** Where release may stop: before the hold-back, before any flagged span still open, never mid-character or mid-placeholder. */
   function releaseEnd(findings: readonly DecidedFinding[], regionStart: number, final: boolean): number {

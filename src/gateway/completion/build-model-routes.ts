@@ -43,6 +43,7 @@ export function buildModelRoutes(config: GatewayConfig): { routes: ModelRoutes; 
       onBlock: model.on_block,
       refusalMessage: model.refusal_message,
       spotlight: model.spotlight,
+      canary: model.canary,
       runner: createRouteRunner({ providers: chain.map((entry) => providers.get(entry.provider) as ResilientProvider) }),
       upstreamModels,
     };

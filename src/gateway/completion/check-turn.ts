@@ -1,5 +1,6 @@
 import { isDelivered } from '../../core/action.js';
 import type { Decision } from '../../core/decision.js';
+import type { RequestContext } from '../../detectors/define-detector.js';
 import { formatPath } from '../../core/format-path.js';
 import type { MaskVault } from '../../core/mask-vault.js';
 import type { PolicyScope } from '../../policy/policy.js';
@@ -38,14 +39,14 @@ function asSideTextMessage(sideTexts: readonly SideText[]): SideTextMessage {
  * side texts; redacted spans are rewritten wherever they are; the input stage's placeholders are
  * restored for the client. `input` is what was checked, for the audit record.
  */
-export async function checkTurn(options: { engine: GuardEngine; turn: AssistantTurn; scope: PolicyScope; unmask?: MaskVault; refusal?: string }): Promise<{ turn: AssistantTurn; decision: Decision; input: GuardInput }> {
+export async function checkTurn(options: { engine: GuardEngine; turn: AssistantTurn; scope: PolicyScope; unmask?: MaskVault; refusal?: string; request?: RequestContext }): Promise<{ turn: AssistantTurn; decision: Decision; input: GuardInput }> {
   const { turn, unmask } = options;
   const sideTexts = turn.sideTexts ?? [];
   const messages: ChatMessage[] = [asMessage(turn)];
   if (sideTexts.length > 0) messages.push(asSideTextMessage(sideTexts));
   const input = { messages };
   // Masks the answer makes must not reuse the input's placeholders, which `unmask` restores below.
-  const decision = await options.engine.check(input, { ...options.scope, stage: 'output', ...(unmask === undefined ? {} : { vault: unmask.successor() }) });
+  const decision = await options.engine.check(input, { ...options.scope, stage: 'output', ...(unmask === undefined ? {} : { vault: unmask.successor() }), ...(options.request === undefined ? {} : { request: options.request }) });
   if (!isDelivered(decision.action)) return { turn: { text: options.refusal ?? '', toolCalls: [], finishReason: 'content_filter', ...(sideTexts.length > 0 ? { sideTexts: [] } : {}) }, decision, input };
   const rewritten = (decision.messages?.[0] as AssistantMessage | undefined) ?? asMessage(turn);
   const rewrittenSides = (decision.messages?.[1] as SideTextMessage | undefined)?.content;

@@ -1,5 +1,6 @@
 import type { Span } from '@opentelemetry/api';
 import type { Decision } from '../../core/decision.js';
+import type { RequestContext } from '../../detectors/define-detector.js';
 import type { Authentication } from '../../keys/authenticate.js';
 import type { GuardInput } from '../../pipeline/guard-input.js';
 import type { LimitStates } from '../../limits/rate-limiter.js';
@@ -47,6 +48,8 @@ export interface CompletionRequest {
   answerChecks?: { input: GuardInput; decision: Decision }[];
   /** Every tool call the model proposed, as tool gating decided it. */
   toolCalls?: GatedToolCall[];
+  /** What output detectors compare the answer with (system prompt, canary, conversation); never logged. */
+  outputContext?: RequestContext;
   /** Undoes the spotlighting of untrusted text in the model's answer, before the output stage. */
   restoreOutput?: (text: string) => string;
   /** Fields of the upstream's answer withheld from the client because they held text the output stage could not read. */

@@ -25,6 +25,7 @@ import { limitSubjects, rateLimitError, rateLimitHeaders } from './rate-limit.js
 import { refusalResponse } from './refusal-response.js';
 import { streamCompletion } from './stream-completion.js';
 import { forwardedRequest } from './forwarded-request.js';
+import { newCanary, outputContext } from './output-context.js';
 import { toolSessionId } from './tool-session-id.js';
 import { upstreamRequestFor } from './upstream-request.js';
 
@@ -176,7 +177,9 @@ export function createCompletionHandler(deps: GatewayDependencies, format: WireF
           // A streamed refusal is written in full (its audit event before its finish frames): only the end is left.
           if (pending === undefined) response.end();
         } else {
-          const { parsed: forwarded, restore } = forwardedRequest({ parsed, guarded: input.messages, spotlight: route.spotlight });
+          const canary = route.canary ? newCanary() : undefined;
+          const { parsed: forwarded, restore } = forwardedRequest({ parsed, guarded: input.messages, spotlight: route.spotlight, ...(canary === undefined ? {} : { canary }) });
+          request.outputContext = outputContext({ messages, ...(canary === undefined ? {} : { canary }) });
           const tools = {
             gate: deps.tools,
             context: {

@@ -36,7 +36,7 @@ export async function jsonCompletion(options: {
   const turns = [];
   for (const upstreamTurn of result.turns) {
     const turn = restore === undefined ? upstreamTurn : { ...upstreamTurn, text: restore(upstreamTurn.text) };
-    const checked = await checkTurn({ engine: options.engine, turn, scope: options.scope, ...(unmask === undefined ? {} : { unmask }), ...(options.refusal === undefined ? {} : { refusal: options.refusal }) });
+    const checked = await checkTurn({ engine: options.engine, turn, scope: options.scope, ...(unmask === undefined ? {} : { unmask }), ...(options.refusal === undefined ? {} : { refusal: options.refusal }), ...(request.outputContext === undefined ? {} : { request: request.outputContext }) });
     checks.push({ input: checked.input, decision: checked.decision });
     if (checked.turn.toolCalls.length === 0) {
       turns.push(checked.turn);

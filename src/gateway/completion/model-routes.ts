@@ -13,6 +13,8 @@ export interface ModelRoute {
   refusalMessage: string;
   /** How text from tools and documents is marked before it goes upstream. */
   spotlight: SpotlightMode;
+  /** A random canary goes into each request's system prompt. */
+  canary: boolean;
   /** The fallback chain. */
   runner: RouteRunner;
   /** The model id to send to each provider (by provider name); absent: the client's id. */

@@ -65,7 +65,14 @@ export async function streamCompletion(options: StreamCompletionOptions): Promis
   const choiceOf = (index: number): Choice => {
     let choice = choices.get(index);
     if (choice === undefined) {
-      const guard = createStreamGuard({ engine: options.engine, scope: options.scope, holdBackChars: options.holdBackChars, scanEveryChars: options.scanEveryChars, ...(unmaskWith === undefined ? {} : { unmaskWith }) });
+      const guard = createStreamGuard({
+        engine: options.engine,
+        scope: options.scope,
+        holdBackChars: options.holdBackChars,
+        scanEveryChars: options.scanEveryChars,
+        ...(unmaskWith === undefined ? {} : { unmaskWith }),
+        ...(request.outputContext === undefined ? {} : { request: request.outputContext }),
+      });
       choices.set(index, (choice = { guard, tools: [], done: false }));
     }
     return choice;
@@ -90,7 +97,7 @@ export async function streamCompletion(options: StreamCompletionOptions): Promis
     if (finished.text !== '') await emit({ type: 'text', choice: index, delta: finished.text });
     let blocked = finished.blocked !== undefined;
     if (!blocked && choice.tools.length > 0) {
-      const checked = await checkTurn({ engine: options.engine, turn: { text: '', toolCalls: choice.tools, finishReason: reason }, scope: options.scope, ...(unmaskWith === undefined ? {} : { unmask: unmaskWith }) });
+      const checked = await checkTurn({ engine: options.engine, turn: { text: '', toolCalls: choice.tools, finishReason: reason }, scope: options.scope, ...(unmaskWith === undefined ? {} : { unmask: unmaskWith }), ...(request.outputContext === undefined ? {} : { request: request.outputContext }) });
       checks.push({ input: { messages: [{ role: 'assistant', content: '', tool_calls: choice.tools.map((call) => ({ id: call.id, type: 'function', function: { name: call.name, arguments: call.arguments } })) }] }, decision: checked.decision });
       blocked = checked.turn.finishReason === 'content_filter';
       if (!blocked) {

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { defaultPolicyPath } from '../../policy/load-policy.js';
 
 /**
- * A policy file: the shipped default policy with a `tools:` section added (the default policy
- * lists no tools, so every tool call is refused). `tools` is YAML for the section's body.
+ * A policy file: the shipped default policy with its empty `tools:` section filled in (the
+ * default policy lists no tools, so every tool call is refused). `tools` is YAML for the section's body.
  * Returns the file's path; it lives in a temporary directory.
  */
 export function policyWithTools(tools: string): string {
@@ -16,6 +16,8 @@ export function policyWithTools(tools: string): string {
     .filter((line) => line.trim() !== '')
     .map((line) => `  ${line}`)
     .join('\n');
-  writeFileSync(file, `${readFileSync(defaultPolicyPath, 'utf8')}\ntools:\n${indented}\n`);
+  const defaults = readFileSync(defaultPolicyPath, 'utf8');
+  const section = `tools:\n${indented}\n`;
+  writeFileSync(file, /^tools: \{\}$/m.test(defaults) ? defaults.replace(/^tools: \{\}$/m, section) : `${defaults}\n${section}`);
   return file;
 }

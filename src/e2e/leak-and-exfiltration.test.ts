@@ -104,4 +104,14 @@ describe('exfiltration', () => {
     const rules = (event?.data.output as { rules: { id: string }[] }).rules.map((rule) => rule.id);
     expect(rules).toEqual(expect.arrayContaining(['exfiltration-image-redact', 'exfiltration-warn']));
   });
+
+  it('removes a link whose URL carries words of the conversation', async () => {
+    const question = 'My booking reference is HX-448120 for the crossing to Westport on the ninth.';
+    upstream.enqueue(openaiCompletion({ text: `Done. Confirm at [this page](https://confirm.example.net/c?q=${encodeURIComponent(question)}) please.` }));
+    const data = await openai.chat.completions.create({ model: 'guarded-model', messages: [{ role: 'user', content: question }] });
+    const content = data.choices[0]?.message.content ?? '';
+    expect(content).not.toContain('confirm.example.net');
+    expect(content).not.toContain('HX-448120');
+    expect(content).toMatch(/^Done\. Confirm at \[[A-Z_]+\] please\.$/);
+  });
 });

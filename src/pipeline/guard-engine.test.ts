@@ -406,13 +406,15 @@ describe('guard engine: answers that leak (default policy)', () => {
     expect(decision.rules.filter((rule) => rule.applied).map((rule) => rule.id).sort()).toEqual(['exfiltration-image-redact', 'exfiltration-warn']);
   });
 
-  it('warns on a URL that carries the conversation, using the request context', async () => {
+  it('removes a URL that carries the conversation, using the request context (without it, only warns)', async () => {
     const text = 'Look it up: https://search.attacker.test/?q=operation+tidewater+what+does+it+cost';
     const withContext = await engine.check({ text }, { stage: 'output', request });
-    expect(withContext.action).toBe('warn');
+    expect(withContext.action).toBe('redact');
+    expect(withContext.text).not.toContain('attacker.test');
     expect(withContext.findings.find((finding) => finding.category === 'exfiltration.data_in_url')?.evidence).toMatchObject({ signals: expect.stringContaining('conversation') });
     const without = await engine.check({ text }, { stage: 'output' });
     expect(without.findings.some((finding) => String(finding.evidence.signals ?? '').includes('conversation'))).toBe(false);
+    expect(without.action).toBe('warn');
   });
 
   it('blocks an answer that contains the canary, also spaced out', async () => {

@@ -43,6 +43,7 @@ export default tseslint.config(
   ),
   layer(['src/adapters/**'], ['**/gateway/**', '**/cli/**', '**/config/**', '**/pipeline/**', '**/main.js'], 'adapters implement store interfaces; they do not know the gateway.'),
   layer(['src/gateway/**'], ['**/adapters/**', '**/cli/**', '**/main.js'], 'the gateway gets its stores passed in; only main.ts and the CLI create adapters.'),
+  layer(['src/mcp/**'], ['**/adapters/**', '**/cli/**', '**/main.js'], 'the MCP proxy gets its stores passed in; only main.ts and the CLI create adapters.'),
   layer(['src/config/**'], ['**/gateway/**', '**/adapters/**', '**/cli/**', '**/main.js'], 'config reads files and the environment; it does not build anything.'),
   {
     files: ['src/config/**', 'bench/**', 'training/**', '**/*.test.ts', '**/test-support/**'],

@@ -11,6 +11,7 @@ import type { Policy } from '../policy/policy.js';
 import { loadConfig, type ConfigEnvironment, type GatewayConfig } from '../config/load-config.js';
 import { auditExport, auditVerify, keysCreate, keysList, keysRevoke, keysRotate, tenantsCreate, tenantsList } from './admin-commands.js';
 import { exitCodes } from './exit-codes.js';
+import { mcpPinsAccept, mcpPinsList, mcpServe } from './mcp-command.js';
 import { serve } from './serve-command.js';
 import { approvalsDecide, approvalsList } from './approval-commands.js';
 import { policyCheck } from './policy-check-command.js';
@@ -84,6 +85,30 @@ function buildProgram(io: CliIo, setExitCode: (code: number) => void): Command {
     .addOption(configOption())
     .action(async (options: { config?: string }) => {
       await serve({ config: config(options), stdout: io.stdout, stderr: io.stderr, stop: io.stop ?? new Promise(() => {}) });
+    });
+
+  const mcp = program
+    .command('mcp')
+    .description('run the MCP proxy on stdio: the configured MCP servers as one, under the tool policy (src/mcp/README.md)')
+    .addOption(configOption())
+    .action(async (options: { config?: string }) => {
+      setExitCode(await mcpServe({ config: config(options), stdin: io.stdin, stdout: io.stdout, stderr: io.stderr, stop: io.stop ?? new Promise(() => {}), version }));
+    });
+  const pins = mcp
+    .command('pins')
+    .description('list the pinned MCP tools and the changes waiting to be accepted')
+    .option('--json', 'print the pins file, with the pinned and presented definitions')
+    .addOption(configOption())
+    .action(async (options: { json?: boolean; config?: string }, command: Command) => {
+      setExitCode(await mcpPinsList({ config: config(command.optsWithGlobals()), json: options.json === true, stdout: io.stdout }));
+    });
+  pins
+    .command('accept')
+    .description('accept a changed MCP tool: its presented description and input schema become the pin')
+    .argument('<name>', 'the exposed name, <server>__<tool>')
+    .addOption(configOption())
+    .action(async (name: string, _options: { config?: string }, command: Command) => {
+      setExitCode(await mcpPinsAccept({ config: config(command.optsWithGlobals()), name, stdout: io.stdout }));
     });
 
   const keys = program.command('keys').description('manage API keys (works on the gateway\'s database)');

@@ -81,6 +81,70 @@ export const modelSchema = z
   })
   .strict();
 
+/** An environment variable's name: the file names variables, never holds their values. */
+const environmentName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name');
+
+const mcpTransportSchema = z.discriminatedUnion('type', [
+  z
+    .object({
+      type: z.literal('stdio'),
+      command: z.string().min(1),
+      args: z.array(z.string()).default([]),
+      /** Variables passed to the server, by name, with the proxy's values (besides PATH, HOME and the like). */
+      env: z.array(environmentName).default([]),
+      /** Relative to this file. */
+      cwd: z.string().min(1).optional(),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal('http'),
+      /** A streamable HTTP endpoint. */
+      url: z.url({ protocol: /^https?$/ }),
+      /** Headers sent with every request, each read from the named variable, e.g. `{ authorization: MCP_TOKEN }`. */
+      headers_env: z.record(z.string().regex(/^[A-Za-z0-9-]{1,100}$/, 'a header name'), environmentName).default({}),
+    })
+    .strict(),
+]);
+
+const mcpDefaults = { tenant: 'default', route: 'mcp', servers: [], approval_wait_seconds: 120, pins_file: './data/mcp-pins.json', on_tool_change: 'refuse', call_timeout_ms: 60_000 } as const;
+
+/** `palisade mcp`: the MCP proxy (src/mcp/README.md). */
+const mcpSchema = z
+  .object({
+    /** Whose policy and approvals the proxied calls are. */
+    tenant: z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'a tenant id').default(mcpDefaults.tenant),
+    /** The policy route the calls are decided and scanned under. */
+    route: z.string().min(1).default(mcpDefaults.route),
+    servers: z
+      .array(
+        z
+          .object({
+            /** Exposed tools are `<name>__<tool>`, so no `__` and no trailing `_`; the policy's `mcp_servers` key. */
+            name: z.string().max(64).regex(/^[A-Za-z0-9-]+(?:_[A-Za-z0-9-]+)*$/, 'letters, digits, "-" and single "_" between them'),
+            transport: mcpTransportSchema,
+          })
+          .strict(),
+      )
+      .default([]),
+    /** How long a call held for approval waits for a person before it fails. */
+    approval_wait_seconds: positive.max(86_400).default(mcpDefaults.approval_wait_seconds),
+    /** Tool definition hashes (trust on first use); relative to this file. */
+    pins_file: z.string().min(1).default(mcpDefaults.pins_file),
+    /** A tool whose description or input schema changed since it was pinned: hidden and refused, or kept with a warning. */
+    on_tool_change: z.enum(['refuse', 'warn']).default(mcpDefaults.on_tool_change),
+    call_timeout_ms: z.number().int().min(100).max(3_600_000).default(mcpDefaults.call_timeout_ms),
+  })
+  .strict()
+  .superRefine((mcp, context) => {
+    const names = new Set<string>();
+    mcp.servers.forEach((server, index) => {
+      if (names.has(server.name)) context.addIssue({ code: 'custom', path: ['servers', index, 'name'], message: `duplicate MCP server "${server.name}"` });
+      names.add(server.name);
+    });
+  })
+  .default({ ...mcpDefaults, servers: [] });
+
 export const configSchema = z
   .object({
     server: z
@@ -166,6 +230,7 @@ export const configSchema = z
       .object({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
       .strict()
       .default({ level: 'info' }),
+    mcp: mcpSchema,
   })
   .strict()
   .superRefine((config, context) => {
@@ -193,3 +258,5 @@ export const configSchema = z
 export type ConfigDocument = z.output<typeof configSchema>;
 export type ProviderDocument = ConfigDocument['providers'][number];
 export type ModelDocument = ConfigDocument['models'][number];
+export type McpDocument = ConfigDocument['mcp'];
+export type McpServerDocument = McpDocument['servers'][number];

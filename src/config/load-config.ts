@@ -25,6 +25,8 @@ export interface GatewayConfig extends ConfigDocument {
   redisUrl?: string;
   /** API keys by provider name, read from each provider's `api_key_env`. */
   providerKeys: Record<string, string>;
+  /** The values of the variables the `mcp` section names (servers' `env` and `headers_env`), those that are set. */
+  mcpVariables: Record<string, string>;
   /**
    * Tracing, switched on by the standard OpenTelemetry variables: `OTEL_TRACES_EXPORTER`
    * (`otlp`, `console` or `none`) and `OTEL_EXPORTER_OTLP_ENDPOINT` /
@@ -106,7 +108,16 @@ export function loadConfig(options: { file?: string; env?: ConfigEnvironment; cw
   if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) issues.push({ path: ['PALISADE_REDIS_URL'], message: 'must be a redis:// or rediss:// URL' });
   if (issues.length > 0) invalid(where, issues);
 
-  const config: GatewayConfig = { ...document, providerKeys, tracing: tracingFrom(env) };
+  // MCP servers get the variables the file names; an unset one is reported when that server starts.
+  const mcpVariables: Record<string, string> = {};
+  for (const server of document.mcp.servers) {
+    const names = server.transport.type === 'stdio' ? server.transport.env : Object.values(server.transport.headers_env);
+    for (const name of names) {
+      const value = env[name];
+      if (value !== undefined && value !== '') mcpVariables[name] = value;
+    }
+  }
+  const config: GatewayConfig = { ...document, providerKeys, mcpVariables, tracing: tracingFrom(env) };
   // Paths in a file are relative to the file, so a config works from any working directory.
   const base = file === undefined ? cwd : dirname(file);
   if (config.policy !== undefined && !isAbsolute(config.policy)) config.policy = resolve(base, config.policy);

@@ -29,6 +29,7 @@ export async function startTestGateway(options: { document?: Record<string, unkn
   const config: GatewayConfig = {
     ...parsed,
     providerKeys: options.providerKeys ?? {},
+    mcpVariables: {},
     tracing: { exporter: 'none', serviceName: 'palisade-test' },
     ...(options.databaseUrl === undefined ? {} : { databaseUrl: options.databaseUrl }),
     ...(options.redisUrl === undefined ? {} : { redisUrl: options.redisUrl }),

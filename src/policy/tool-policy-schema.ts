@@ -110,13 +110,18 @@ export const toolPolicySchema = z
     default_approval: z.enum(approvalModes).default('when_irreversible'),
     taint: z
       .object({
-        /** Findings on tool output or retrieved text at or above this score taint the conversation. */
-        min_score: z.number().min(0).max(1).default(0.5),
+        /**
+         * Findings on tool output or retrieved text at or above this score taint the conversation.
+         * 0.8 is the classifiers' 0.1 %-false-positive point: ordinary tool output (notes, pages
+         * with addresses) reaches 0.5 often enough that a lower default would taint most agent
+         * sessions and hold or refuse their tools for nothing.
+         */
+        min_score: z.number().min(0).max(1).default(0.8),
         /** Which findings taint (category prefixes). */
         categories: z.array(z.string().min(1)).min(1).default(['indirect_injection', 'prompt_injection']),
       })
       .strict()
-      .default({ min_score: 0.5, categories: ['indirect_injection', 'prompt_injection'] }),
+      .default({ min_score: 0.8, categories: ['indirect_injection', 'prompt_injection'] }),
     tokens: z
       .object({
         ttl_seconds: z.number().int().min(1).max(3600).default(60),

@@ -1,7 +1,7 @@
 /**
  * `npm run bench:tools`: what tool gating adds per call, in process on one core — the policy
  * decision (JSON Schema, argument rules), a budget check, signing the scoped token (Ed25519) —
- * and what a tool server pays to verify one. Rewrites its section of BENCHMARKS.md.
+ * what a tool server pays to verify one, and what the MCP proxy adds to a tools/call. Rewrites its section of BENCHMARKS.md.
  *   npm run bench:tools -- --no-write
  */
 import { builtinDetectors } from '../src/detectors/builtin-detectors.js';
@@ -14,6 +14,13 @@ import { createMemoryToolBudgetStore } from '../src/tools/memory-tool-budget-sto
 import { createReplayCache } from '../src/tools/replay-cache.js';
 import { generateToolSigningKey, loadToolSigningKey } from '../src/tools/tool-signing-key.js';
 import { verifyToolToken } from '../src/tools/tool-token.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { startMcpProxyProcess, testServerCommand } from '../src/mcp/test-support/mcp-proxy-process.js';
+import { policyWithMcpServers } from '../src/mcp/test-support/test-policy.js';
 import { machineLine, writeSection } from './benchmarks-file.js';
 
 const policy = parsePolicy({
@@ -71,6 +78,25 @@ const replay = createReplayCache();
 let next = 0;
 const verify = await measure(() => verifyToolToken(tokens[next++] as string, { publicKey: key.publicKey, tool: 'fetch_url', args, replay }), { maxRuns: tokens.length - 500 });
 
+// The MCP proxy: the same tools/call straight to an MCP server over stdio, and through `palisade mcp`
+// in front of it (policy decision, budget, result scan with the default policy, audit to SQLite).
+const directory = mkdtempSync(join(tmpdir(), 'palisade-bench-mcp-'));
+const policyFile = join(directory, 'policy.yaml');
+writeFileSync(policyFile, policyWithMcpServers('notes:\n  tools:\n    read_note: { risk: read }\n'));
+const configFile = join(directory, 'palisade.yaml');
+writeFileSync(
+  configFile,
+  JSON.stringify({ policy: policyFile, storage: { sqlite_path: join(directory, 'palisade.db') }, logging: { level: 'warn' }, mcp: { pins_file: join(directory, 'pins.json'), servers: [{ name: 'notes', transport: { type: 'stdio', command: testServerCommand.command, args: testServerCommand.args, cwd: testServerCommand.cwd } }] } }),
+);
+const direct = new Client({ name: 'bench', version: '1.0.0' });
+await direct.connect(new StdioClientTransport({ ...testServerCommand, args: [...testServerCommand.args] }));
+const mcpDirect = await measure(() => direct.callTool({ name: 'read_note', arguments: { id: 'n1' } }), { maxRuns: 20_000 });
+await direct.close();
+const proxy = await startMcpProxyProcess({ configFile });
+const mcpProxied = await measure(() => proxy.client.callTool({ name: 'notes__read_note', arguments: { id: 'n1' } }), { maxRuns: 20_000 });
+await proxy.close();
+rmSync(directory, { recursive: true, force: true });
+
 const ms = (value: number) => value.toFixed(3);
 const lines = [
   `Measured ${machineLine()}. Command: \`npm run bench:tools\` (one core, \`taskset -c 0\`; ${budgetMs / 1000} s per row after 500 warm-up runs).`,
@@ -82,6 +108,15 @@ const lines = [
   `| policy decision (\`decideToolCall\`) | ${decide.runs} | ${ms(decide.p50)} | ${ms(decide.p99)} |`,
   `| gateway gating of one allowed call: decision, per-minute budget (in process), Ed25519 token | ${gateOne.runs} | ${ms(gateOne.p50)} | ${ms(gateOne.p99)} |`,
   `| tool server: \`verifyToolToken\` with a replay cache | ${verify.runs} | ${ms(verify.p50)} | ${ms(verify.p99)} |`,
+  '',
+  'MCP `tools/call` of a read tool whose result holds an e-mail address (so the scan masks it), one call at a time over stdio; the client, the proxy and the server share the core:',
+  '',
+  '| path | calls | p50 ms | p99 ms |',
+  '|---|---:|---:|---:|',
+  `| agent → MCP server | ${mcpDirect.runs} | ${ms(mcpDirect.p50)} | ${ms(mcpDirect.p99)} |`,
+  `| agent → \`palisade mcp\` → MCP server | ${mcpProxied.runs} | ${ms(mcpProxied.p50)} | ${ms(mcpProxied.p99)} |`,
+  '',
+  `Added by the proxy at p50: ${ms(mcpProxied.p50 - mcpDirect.p50)} ms.`,
 ];
 console.log(lines.join('\n'));
 if (!process.argv.includes('--no-write')) writeSection('tool-bench', lines.join('\n'));

@@ -65,11 +65,11 @@ async function measure(run: () => unknown, options: { maxRuns?: number } = {}): 
 }
 
 const decide = await measure(() => decideToolCall({ policy, name: 'fetch_url', arguments: args, caller }));
-const gateOne = await measure(() => gateToolCalls({ policy, gate, calls: [{ id: 'call_1', name: 'fetch_url', arguments: args }], context: { caller, keyId: 'k', requestId: 'r', now: new Date() } }));
+const gateOne = await measure(() => gateToolCalls({ policy, gate, calls: [{ id: 'call_1', name: 'fetch_url', arguments: args }], context: { caller, keyId: 'k', requestId: 'r', now: new Date(), budgetsOnError: 'closed' as const } }));
 // Fresh single-use tokens, verified once each against one replay cache, as a tool server would.
 const tokens: string[] = [];
 for (let index = 0; index < 60_000; index++) {
-  const gated = await gateToolCalls({ policy, gate: { ...gate, budgets: createMemoryToolBudgetStore() }, calls: [{ id: `call_${index}`, name: 'fetch_url', arguments: args }], context: { caller, keyId: 'k', requestId: 'r', now: new Date() } });
+  const gated = await gateToolCalls({ policy, gate: { ...gate, budgets: createMemoryToolBudgetStore() }, calls: [{ id: `call_${index}`, name: 'fetch_url', arguments: args }], context: { caller, keyId: 'k', requestId: 'r', now: new Date(), budgetsOnError: 'closed' as const } });
   const token = gated.calls[0]?.authorization?.token;
   if (token === undefined) throw new Error(`no token: ${JSON.stringify(gated.records)}`);
   tokens.push(token);

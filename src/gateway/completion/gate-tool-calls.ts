@@ -42,6 +42,8 @@ export interface ToolCallContext {
   /** From the `x-palisade-session-id` header; per-session budgets fall back to the key and day. */
   sessionId?: string;
   now: Date;
+  /** When the budget store fails: refuse the call (`closed`) or let it through (`open`), as `limits.on_error` says. */
+  budgetsOnError: 'open' | 'closed';
 }
 
 const dayMs = 86_400_000;
@@ -84,7 +86,7 @@ export async function gateToolCalls(options: { policy: ToolPolicy; gate: ToolGat
     }
     if (decision.verdict === 'approval') {
       const id = newApprovalId();
-      await gate.approvals.create({
+      const held = gate.approvals.create({
         id,
         tenantId: context.caller.tenant,
         keyId: context.keyId,
@@ -100,13 +102,29 @@ export async function gateToolCalls(options: { policy: ToolPolicy; gate: ToolGat
         expiresAt: new Date(context.now.getTime() + policy.approvals.ttlMs),
         callId: call.id,
       });
+      // A call that cannot be held for a person is not let through either.
+      if (!(await held.then(() => true, () => false))) {
+        result.records.push({ call_id: call.id, tool, verdict: 'denied', risk: decision.risk, reason: 'approval_unavailable' });
+        result.explanations.push(`[Palisade refused the call to ${call.name}: it needs a person's approval, and the review queue is unavailable.]`);
+        if (policy.onDeny === 'block') result.blocked = true;
+        continue;
+      }
       result.records.push({ call_id: call.id, tool, verdict: 'approval', risk: decision.risk, reason: decision.reasons.join(','), approval_id: id });
       result.explanations.push(`[Palisade is holding the call to ${call.name} for a person to approve (approval ${id}); it was not sent.]`);
       continue;
     }
-    const exhausted = await budgetRefusal({ gate, tool: call.name, limits: decision.tool.limits, context });
+    let exhausted: string | undefined;
+    let reason = 'budget_exhausted';
+    try {
+      exhausted = await budgetRefusal({ gate, tool: call.name, limits: decision.tool.limits, context });
+    } catch {
+      if (context.budgetsOnError === 'closed') {
+        exhausted = `its call budget cannot be checked (the budget store is unavailable)`;
+        reason = 'budget_unavailable';
+      }
+    }
     if (exhausted !== undefined) {
-      result.records.push({ call_id: call.id, tool, verdict: 'denied', risk: decision.risk, reason: 'budget_exhausted' });
+      result.records.push({ call_id: call.id, tool, verdict: 'denied', risk: decision.risk, reason });
       result.explanations.push(`[Palisade refused the call to ${call.name}: ${exhausted}.]`);
       if (policy.onDeny === 'block') result.blocked = true;
       continue;

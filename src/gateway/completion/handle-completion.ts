@@ -187,6 +187,7 @@ export function createCompletionHandler(deps: GatewayDependencies, format: WireF
               keyId: auth.key.id,
               requestId: request.id,
               now: now(),
+              budgetsOnError: config.limits.on_error,
               ...(sessionId === undefined ? {} : { sessionId }),
             },
           };

@@ -53,7 +53,7 @@ async function run(options: { format: 'openai' | 'anthropic'; text: string; audi
     },
     tools: {
       gate: { signingKey: loadToolSigningKey(generateToolSigningKey()), approvals: createMemoryApprovalStore(), budgets: createMemoryToolBudgetStore() },
-      context: { caller: { tenant: 't', scopes: ['inference'], tainted: false }, keyId: 'k', requestId: 'req-1', now: new Date() },
+      context: { caller: { tenant: 't', scopes: ['inference'], tainted: false }, keyId: 'k', requestId: 'req-1', now: new Date(), budgetsOnError: 'closed' },
     },
   });
   return { log, request };

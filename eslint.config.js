@@ -1,6 +1,6 @@
 // Lint, including the architecture: each layer may import only the layers beneath it.
 //   core ← text ← detectors ← policy ← pipeline ← gateway, mcp (side by side) ← main.ts / cli
-//   core ← limits, audit, keys, idempotency, telemetry, tools (domain logic and the store interfaces)
+//   core ← limits, audit, keys, idempotency, telemetry, tools, review (domain logic and the store interfaces)
 //   adapters (sqlite, postgres, redis) implement those interfaces; only main.ts and the CLI create them.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
@@ -37,13 +37,27 @@ export default tseslint.config(
   layer(['src/policy/**'], ['**/pipeline/**', '**/cli/**'], 'policy must not depend on the pipeline or the CLI.'),
   layer(['src/pipeline/**'], ['**/cli/**', '**/gateway/**', '**/mcp/**', '**/adapters/**', '**/config/**', '**/main.js'], 'the pipeline must not depend on the gateway, adapters, config or CLI.'),
   layer(
-    ['src/limits/**', 'src/audit/**', 'src/keys/**', 'src/idempotency/**', 'src/telemetry/**', 'src/tools/**'],
+    ['src/limits/**', 'src/audit/**', 'src/keys/**', 'src/idempotency/**', 'src/telemetry/**', 'src/tools/**', 'src/review/**'],
     ['**/text/**', '**/detectors/**', '**/policy/**', '**/pipeline/**', '**/gateway/**', '**/mcp/**', '**/adapters/**', '**/cli/**', '**/config/**', '**/main.js'],
     'domain modules depend on core (and each other) only; stores are passed in.',
   ),
   layer(['src/adapters/**'], ['**/gateway/**', '**/mcp/**', '**/cli/**', '**/config/**', '**/pipeline/**', '**/main.js'], 'adapters implement store interfaces; they do not know the gateway.'),
   layer(['src/gateway/**'], ['**/adapters/**', '**/cli/**', '**/main.js', '**/mcp/**'], 'the gateway gets its stores passed in; only main.ts and the CLI create adapters.'),
   layer(['src/mcp/**'], ['**/adapters/**', '**/cli/**', '**/main.js', '**/gateway/**'], 'the MCP proxy gets its stores passed in (only main.ts and the CLI create adapters) and stands beside the gateway, not on it.'),
+  {
+    files: ['src/evals/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: '(^|/)gateway/(?!upstream/test-support/)', message: 'evals run against the engine or over HTTP; they do not reach into the gateway (its test upstream excepted).' },
+            { group: ['**/mcp/**', '**/adapters/**', '**/cli/**', '**/main.js'], message: 'evals get their engine and stores passed in; only main.ts and the CLI create adapters.' },
+          ],
+        },
+      ],
+    },
+  },
   layer(['src/config/**'], ['**/gateway/**', '**/adapters/**', '**/cli/**', '**/main.js'], 'config reads files and the environment; it does not build anything.'),
   {
     files: ['src/config/**', 'bench/**', 'training/**', '**/*.test.ts', '**/test-support/**'],

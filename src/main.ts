@@ -5,6 +5,7 @@ import { openPostgres, type PostgresPool } from './adapters/postgres/open-postgr
 import { createPostgresAuditStore } from './adapters/postgres/postgres-audit-store.js';
 import { createPostgresApprovalStore } from './adapters/postgres/postgres-approval-store.js';
 import { createPostgresKeyStore } from './adapters/postgres/postgres-key-store.js';
+import { createPostgresReportStore } from './adapters/postgres/postgres-report-store.js';
 import { createPostgresToolSigningKeyStore } from './adapters/postgres/postgres-tool-signing-key-store.js';
 import { createRedisIdempotencyStore } from './adapters/redis/redis-idempotency-store.js';
 import { createRedisRateLimiter } from './adapters/redis/redis-rate-limiter.js';
@@ -13,6 +14,7 @@ import { openSqlite, type SqliteDatabase } from './adapters/sqlite/open-sqlite.j
 import { createSqliteAuditStore } from './adapters/sqlite/sqlite-audit-store.js';
 import { createSqliteApprovalStore } from './adapters/sqlite/sqlite-approval-store.js';
 import { createSqliteKeyStore } from './adapters/sqlite/sqlite-key-store.js';
+import { createSqliteReportStore } from './adapters/sqlite/sqlite-report-store.js';
 import { createSqliteToolSigningKeyStore } from './adapters/sqlite/sqlite-tool-signing-key-store.js';
 import { applyAuditRetention } from './audit/apply-audit-retention.js';
 import type { AuditStore } from './audit/audit-store.js';
@@ -29,6 +31,7 @@ import { bootstrapTenantId, ensureBootstrapKey } from './keys/bootstrap-key.js';
 import type { KeyStore } from './keys/key-store.js';
 import { createMemoryRateLimiter } from './limits/memory-rate-limiter.js';
 import type { RateLimiter } from './limits/rate-limiter.js';
+import type { ReportStore } from './review/report-store.js';
 import { createGuardEngine, type GuardEngine } from './pipeline/guard-engine.js';
 import { loadDefaultPolicy, loadPolicyFile } from './policy/load-policy.js';
 import { createLogger } from './telemetry/logger.js';
@@ -51,6 +54,8 @@ export interface Stores {
   audit: AuditStore;
   /** Tool calls waiting for a person (the review queue). */
   approvals: ApprovalStore;
+  /** Users' reports of bad answers and wrong blocks (the review queue for reports). */
+  reports: ReportStore;
   toolSigningKeys: ToolSigningKeyStore;
   /** What the stores run on, for messages: `sqlite:<path>` or `postgres`. */
   description: string;
@@ -68,7 +73,8 @@ export async function openStores(config: GatewayConfig): Promise<Stores> {
       const audit = await createPostgresAuditStore(pool, { schema });
       const approvals = await createPostgresApprovalStore(pool, { schema });
       const toolSigningKeys = await createPostgresToolSigningKeyStore(pool, { schema });
-      return { keys, audit, approvals, toolSigningKeys, description: 'postgres', readiness: [{ name: 'postgres', check: async () => void (await pool.query('SELECT 1')) }], close: () => pool.end() };
+      const reports = await createPostgresReportStore(pool, { schema });
+      return { keys, audit, approvals, reports, toolSigningKeys, description: 'postgres', readiness: [{ name: 'postgres', check: async () => void (await pool.query('SELECT 1')) }], close: () => pool.end() };
     } catch (error) {
       await pool.end();
       throw error;
@@ -79,6 +85,7 @@ export async function openStores(config: GatewayConfig): Promise<Stores> {
     keys: createSqliteKeyStore(db),
     audit: createSqliteAuditStore(db),
     approvals: createSqliteApprovalStore(db),
+    reports: createSqliteReportStore(db),
     toolSigningKeys: createSqliteToolSigningKeyStore(db),
     description: `sqlite:${config.storage.sqlite_path}`,
     readiness: [{ name: 'sqlite', check: async () => void db.prepare('SELECT 1').get() }],
@@ -186,6 +193,7 @@ export async function startGateway(config: GatewayConfig, options: { logDestinat
     audit: { writer, store: stores.audit },
     models: models.routes,
     tools: { signingKey, approvals: stores.approvals, budgets: limitStores.toolBudgets },
+    reports: stores.reports,
     metrics,
     logger,
     tracer: tracing.tracer,

@@ -14,6 +14,7 @@ import { exitCodes } from './exit-codes.js';
 import { mcpPinsAccept, mcpPinsList, mcpServe } from './mcp-command.js';
 import { serve } from './serve-command.js';
 import { approvalsDecide, approvalsList } from './approval-commands.js';
+import { addReportCommands } from './report-commands.js';
 import { policyCheck } from './policy-check-command.js';
 import { checkScanArguments, scanJsonLines, scanText, type ScanOptions } from './scan-command.js';
 
@@ -191,6 +192,8 @@ function buildProgram(io: CliIo, setExitCode: (code: number) => void): Command {
         setExitCode(await approvalsDecide({ config: config(options), id, decision, stdout: io.stdout, ...(options.note === undefined ? {} : { note: options.note }) }));
       });
   }
+
+  addReportCommands(program, { configOption, config, stdout: io.stdout, setExitCode });
 
   const audit = program.command('audit').description('verify and export the tamper-evident audit log');
   audit

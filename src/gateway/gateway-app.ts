@@ -6,12 +6,14 @@ import { PalisadeError } from '../core/errors.js';
 import { registerApprovalRoutes } from './admin/approval-routes.js';
 import { registerAuditRoutes } from './admin/audit-routes.js';
 import { registerKeyRoutes } from './admin/key-routes.js';
+import { registerAdminReportRoutes } from './admin/report-routes.js';
 import { registerTenantRoutes } from './admin/tenant-routes.js';
 import { createCompletionHandler } from './completion/handle-completion.js';
 import type { GatewayDependencies } from './gateway-dependencies.js';
 import { createAllowedMethods } from './http/allowed-methods.js';
 import { bodyCutFailure, clientErrorResponse, isBodyCut, isClientTimeout } from './http/client-error-response.js';
 import { parseJsonBody } from './http/parse-json-body.js';
+import { registerReportRoutes } from './report-routes.js';
 import { toPalisadeError } from './http/to-palisade-error.js';
 import { registerServiceRoutes } from './service-routes.js';
 import { registerToolRoutes } from './tool-routes.js';
@@ -106,5 +108,7 @@ export function createGatewayApp(deps: GatewayDependencies): FastifyInstance {
   registerAuditRoutes(app, deps);
   registerApprovalRoutes(app, deps);
   registerToolRoutes(app, deps);
+  registerReportRoutes(app, deps);
+  registerAdminReportRoutes(app, deps);
   return app;
 }

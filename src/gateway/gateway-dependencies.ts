@@ -5,6 +5,7 @@ import type { GatewayConfig } from '../config/load-config.js';
 import type { IdempotencyStore } from '../idempotency/idempotency-store.js';
 import type { KeyStore } from '../keys/key-store.js';
 import type { RateLimiter } from '../limits/rate-limiter.js';
+import type { ReportStore } from '../review/report-store.js';
 import type { GuardEngine } from '../pipeline/guard-engine.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
@@ -32,6 +33,8 @@ export interface GatewayDependencies {
   models: ModelRoutes;
   /** Tool gating: the key tool tokens are signed with, approval requests, per-tool budgets. */
   tools: ToolGate;
+  /** User reports of bad answers and wrong blocks, the review queue behind `/v1/reports` and `/admin/v1/reports`. */
+  reports: ReportStore;
   metrics: Metrics;
   logger: Logger;
   tracer: Tracer;

@@ -63,7 +63,7 @@ function* files(directory: string): Generator<string> {
 /** String literals (and Markdown and YAML lines) of eight or more words in the repository's own files. */
 export function repositoryTexts(): { where: string; text: string }[] {
   const found: { where: string; text: string }[] = [];
-  for (const directory of ['src', 'training', 'bench', 'docs', 'models', 'policies']) {
+  for (const directory of ['src', 'training', 'bench', 'docs', 'models', 'policies', 'suites']) {
     for (const path of files(join(root, directory))) {
       const content = readFileSync(path, 'utf8');
       const where = relative(root, path);

@@ -15,6 +15,7 @@ import { mcpPinsAccept, mcpPinsList, mcpServe } from './mcp-command.js';
 import { serve } from './serve-command.js';
 import { approvalsDecide, approvalsList } from './approval-commands.js';
 import { addReportCommands } from './report-commands.js';
+import { addEvalCommands } from './eval-commands.js';
 import { policyCheck } from './policy-check-command.js';
 import { checkScanArguments, scanJsonLines, scanText, type ScanOptions } from './scan-command.js';
 
@@ -194,6 +195,7 @@ function buildProgram(io: CliIo, setExitCode: (code: number) => void): Command {
   }
 
   addReportCommands(program, { configOption, config, stdout: io.stdout, setExitCode });
+  addEvalCommands(program, { configOption, config, stdout: io.stdout, stderr: io.stderr, setExitCode, ...(io.env === undefined ? {} : { env: io.env }) });
 
   const audit = program.command('audit').description('verify and export the tamper-evident audit log');
   audit

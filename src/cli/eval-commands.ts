@@ -125,7 +125,9 @@ export function addEvalCommands(
     .option('--since <time>', 'only items reviewed since (ISO 8601)')
     .option('--tenant <id>', 'only this tenant')
     .addOption(configOption())
-    .action(async (options: { from: string; output: string; since?: string; tenant?: string; config?: string }) => {
+    .action(async (_options: unknown, command: Command) => {
+      // `eval` has a --config of its own, which would otherwise take the one given after `export`.
+      const options = command.optsWithGlobals<{ from: string; output: string; since?: string; tenant?: string; config?: string }>();
       setExitCode(await evalExportCommand({ config: config(options), from: options.from, output: options.output, stdout, stderr, ...(options.since === undefined ? {} : { since: options.since }), ...(options.tenant === undefined ? {} : { tenant: options.tenant }) }));
     });
 

@@ -51,7 +51,7 @@ export async function evalExportCommand(options: { config: GatewayConfig; from: 
     }
     for (const skipped of reviewed.skipped) options.stderr.write(`palisade: skipped report ${skipped.id}: ${skipped.reason} (${skipped.detail})\n`);
     const header = `# Regression cases from reviewed reports and denied tool approvals (palisade eval export --from reviews, ${new Date().toISOString()}).\n# The conversations are as the audit log kept them: redacted.\n`;
-    writeFileSync(options.output, `${header}${stringify({ version: 1, name: 'regressions-from-reviews', cases })}`);
+    writeFileSync(options.output, `${header}${stringify({ version: 1, name: 'regressions-from-reviews', cases }, { lineWidth: 0 })}`);
     options.stdout.write(`wrote ${cases.length} case${cases.length === 1 ? '' : 's'} to ${options.output}\n`);
     return exitCodes.ok;
   });

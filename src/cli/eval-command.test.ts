@@ -40,7 +40,7 @@ cases:
 
 describe('palisade eval', () => {
   it('runs a suite against the engine, writes every report, and exits 0 when the gate passes', async () => {
-    const reports = { json: join(directory, 'r.json'), junit: join(directory, 'r.xml'), markdown: join(directory, 'r.md'), html: join(directory, 'r.html') };
+    const reports = { json: join(directory, 'r.json'), junit: join(directory, 'nested', 'r.xml'), markdown: join(directory, 'r.md'), html: join(directory, 'r.html') };
     const run = await cli(['eval', '--suite', suite, '--quiet', '--json', reports.json, '--junit', reports.junit, '--markdown', reports.markdown, '--html', reports.html]);
     expect(run).toMatchObject({ code: 0, stdout: expect.stringMatching(/^PASS {2}small against engine:palisade-default: 4 cases, 0 errors/) });
     const json = JSON.parse(readFileSync(reports.json, 'utf8')) as { format: string; results: { cases: { id: string; verdict: string }[] } };
@@ -89,6 +89,9 @@ describe('palisade eval', () => {
     expect(await cli(['eval', '--suite', suite, '--target', 'openai', '--url', 'http://127.0.0.1:9/v1', '--model', 'm', '--api-key-env', 'NOT_SET_ANYWHERE'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/NOT_SET_ANYWHERE is not set/) });
     expect(await cli(['eval', '--suite', suite, '--strategies', 'rot47'])).toMatchObject({ code: 2 });
     expect(await cli(['eval', '--suite', suite, '--baseline', file('junk.json', '{"hello":1}')])).toMatchObject({ code: 2, stderr: expect.stringMatching(/not an eval report/) });
+    // A directory that cannot exist: its parent is a file.
+    const underFile = join(suite, 'r.json');
+    expect(await cli(['eval', '--suite', suite, '--quiet', '--json', underFile])).toMatchObject({ code: 2, stderr: expect.stringMatching(/cannot write .*small\.yaml\/r\.json: (ENOTDIR|EEXIST)/) });
     expect(await cli(['eval', '--suite', file('broken.yaml', 'version: 1\nname: b\ncases:\n  - { id: x, kind: attack }\n')])).toMatchObject({ code: 2, stderr: expect.stringMatching(/broken\.yaml:4:\d+/) });
   });
 });

@@ -1,4 +1,5 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Writable } from 'node:stream';
 import { PalisadeError } from '../core/errors.js';
 import type { ConfigEnvironment, GatewayConfig } from '../config/load-config.js';
@@ -97,13 +98,23 @@ function readBaseline(file: string): RunResults {
   throw new PalisadeError('invalid_argument', `${file} is not an eval report (palisade eval --json) or a results file`);
 }
 
+/** Writes a report, creating its directory; a path that cannot be written is a clear error, not a crash. */
+function writeReport(path: string, text: string): void {
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, text);
+  } catch (error) {
+    throw new PalisadeError('invalid_argument', `cannot write ${path}: ${(error as NodeJS.ErrnoException).code ?? 'unwritable'}`, { cause: error });
+  }
+}
+
 function writeReports(evaluation: Evaluation, reports: EvalCommandOptions['reports']): void {
   const report = { results: evaluation.results, metrics: evaluation.metrics, gate: evaluation.gate, ...(evaluation.comparison === undefined ? {} : { comparison: evaluation.comparison }) };
-  if (reports.json !== undefined) writeFileSync(reports.json, renderJsonReport(report));
-  if (reports.junit !== undefined) writeFileSync(reports.junit, renderJunitReport(report));
-  if (reports.markdown !== undefined) writeFileSync(reports.markdown, renderMarkdownReport(report));
-  if (reports.html !== undefined) writeFileSync(reports.html, renderHtmlReport(report));
-  if (reports.baseline !== undefined) writeFileSync(reports.baseline, compactBaseline(evaluation.results));
+  if (reports.json !== undefined) writeReport(reports.json, renderJsonReport(report));
+  if (reports.junit !== undefined) writeReport(reports.junit, renderJunitReport(report));
+  if (reports.markdown !== undefined) writeReport(reports.markdown, renderMarkdownReport(report));
+  if (reports.html !== undefined) writeReport(reports.html, renderHtmlReport(report));
+  if (reports.baseline !== undefined) writeReport(reports.baseline, compactBaseline(evaluation.results));
 }
 
 /**

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { PalisadeError } from '../core/errors.js';
 import type { GatewayConfig } from '../config/load-config.js';
@@ -7,6 +7,7 @@ import type { RunResults } from '../evals/eval-case.js';
 import { computeMetrics } from '../evals/metrics/compute-metrics.js';
 import { createEngine } from '../main.js';
 import { exitCodes } from './exit-codes.js';
+import { writeOutputFile } from './write-output-file.js';
 
 function readResults(file: string): RunResults {
   let parsed: unknown;
@@ -41,7 +42,7 @@ export async function cardCommand(options: { config: GatewayConfig; results?: st
   };
   const markdown = renderSystemCardMarkdown(input);
   if (options.output === undefined && options.html === undefined) options.stdout.write(markdown);
-  if (options.output !== undefined) writeFileSync(options.output, markdown);
-  if (options.html !== undefined) writeFileSync(options.html, renderSystemCardHtml(input));
+  if (options.output !== undefined) writeOutputFile(options.output, markdown);
+  if (options.html !== undefined) writeOutputFile(options.html, renderSystemCardHtml(input));
   return exitCodes.ok;
 }

@@ -88,6 +88,7 @@ describe('palisade eval', () => {
     expect(await cli(['eval', '--suite', suite, '--concurrency', '0'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/--concurrency takes a whole number/) });
     expect(await cli(['eval', '--suite', suite, '--target', 'openai', '--url', 'http://127.0.0.1:9/v1', '--model', 'm', '--api-key-env', 'NOT_SET_ANYWHERE'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/NOT_SET_ANYWHERE is not set/) });
     expect(await cli(['eval', '--suite', suite, '--strategies', 'rot47'])).toMatchObject({ code: 2 });
+    expect(await cli(['eval', '--suite', suite, '--judge-url', 'http://127.0.0.1:9/v1'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/--judge-url needs --judge-model/) });
     expect(await cli(['eval', '--suite', suite, '--baseline', file('junk.json', '{"hello":1}')])).toMatchObject({ code: 2, stderr: expect.stringMatching(/not an eval report/) });
     // A directory that cannot exist: its parent is a file.
     const underFile = join(suite, 'r.json');
@@ -108,5 +109,6 @@ describe('palisade card', () => {
     expect(measured.code).toBe(0);
     expect(readFileSync(join(directory, 'card.md'), 'utf8')).toMatch(/Suite `small` against `engine:palisade-default`: 4 cases/);
     expect(readFileSync(html, 'utf8')).toMatch(/<h2>Risk register<\/h2>/);
+    expect(await cli(['card', '--output', join(suite, 'card.md')])).toMatchObject({ code: 2, stderr: expect.stringMatching(/cannot write .*small\.yaml\/card\.md/) });
   });
 });

@@ -1,5 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { PalisadeError } from '../core/errors.js';
 import type { ConfigEnvironment, GatewayConfig } from '../config/load-config.js';
@@ -22,6 +21,7 @@ import { createEngineTarget } from '../evals/targets/engine-target.js';
 import type { EvalTarget } from '../evals/targets/eval-target.js';
 import { createEngine } from '../main.js';
 import { exitCodes } from './exit-codes.js';
+import { writeOutputFile } from './write-output-file.js';
 
 export interface EvalCommandOptions {
   config: GatewayConfig;
@@ -98,23 +98,13 @@ function readBaseline(file: string): RunResults {
   throw new PalisadeError('invalid_argument', `${file} is not an eval report (palisade eval --json) or a results file`);
 }
 
-/** Writes a report, creating its directory; a path that cannot be written is a clear error, not a crash. */
-function writeReport(path: string, text: string): void {
-  try {
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, text);
-  } catch (error) {
-    throw new PalisadeError('invalid_argument', `cannot write ${path}: ${(error as NodeJS.ErrnoException).code ?? 'unwritable'}`, { cause: error });
-  }
-}
-
 function writeReports(evaluation: Evaluation, reports: EvalCommandOptions['reports']): void {
   const report = { results: evaluation.results, metrics: evaluation.metrics, gate: evaluation.gate, ...(evaluation.comparison === undefined ? {} : { comparison: evaluation.comparison }) };
-  if (reports.json !== undefined) writeReport(reports.json, renderJsonReport(report));
-  if (reports.junit !== undefined) writeReport(reports.junit, renderJunitReport(report));
-  if (reports.markdown !== undefined) writeReport(reports.markdown, renderMarkdownReport(report));
-  if (reports.html !== undefined) writeReport(reports.html, renderHtmlReport(report));
-  if (reports.baseline !== undefined) writeReport(reports.baseline, compactBaseline(evaluation.results));
+  if (reports.json !== undefined) writeOutputFile(reports.json, renderJsonReport(report));
+  if (reports.junit !== undefined) writeOutputFile(reports.junit, renderJunitReport(report));
+  if (reports.markdown !== undefined) writeOutputFile(reports.markdown, renderMarkdownReport(report));
+  if (reports.html !== undefined) writeOutputFile(reports.html, renderHtmlReport(report));
+  if (reports.baseline !== undefined) writeOutputFile(reports.baseline, compactBaseline(evaluation.results));
 }
 
 /**
@@ -135,10 +125,11 @@ function compactBaseline(results: RunResults): string {
 export async function evalCommand(options: EvalCommandOptions): Promise<number> {
   const suites = suitesFor(options);
   const target = await targetFor(options);
+  if (options.judgeUrl !== undefined && options.judgeModel === undefined) throw new PalisadeError('invalid_argument', '--judge-url needs --judge-model');
   const judge =
-    options.judgeUrl === undefined
+    options.judgeUrl === undefined || options.judgeModel === undefined
       ? undefined
-      : createLlmJudge({ baseUrl: options.judgeUrl, model: options.judgeModel ?? 'judge', ...(options.judgeApiKeyEnv === undefined ? {} : { apiKey: secretFromEnvironment(options.judgeApiKeyEnv, options.env) }) });
+      : createLlmJudge({ baseUrl: options.judgeUrl, model: options.judgeModel, ...(options.judgeApiKeyEnv === undefined ? {} : { apiKey: secretFromEnvironment(options.judgeApiKeyEnv, options.env) }) });
   const strategies = options.strategies === undefined ? undefined : options.strategies === 'none' ? [] : configureStrategies(options.strategies === 'all' ? builtinStrategies.map((strategy) => strategy.name) : options.strategies.split(',').map((name) => name.trim()));
   const thresholds: EvalThresholds = {
     ...(options.maxAttackSuccessRate === undefined ? {} : { max_attack_success_rate: options.maxAttackSuccessRate }),
@@ -174,6 +165,7 @@ export async function evalCommand(options: EvalCommandOptions): Promise<number> 
       `  false refusal rate   ${percent(overall.falseRefusalRate.rate)} (${overall.falseRefusalRate.count}/${overall.falseRefusalRate.total})`,
       ...evaluation.gate.breaches.map((breach) => `  breach: ${breach.what} ${percent(breach.measured)} > ${percent(breach.limit)}`),
       ...evaluation.gate.regressions.slice(0, 20).map((change) => `  regression: ${change.id} (${change.before} → ${change.after})`),
+      ...evaluation.gate.unmeasured.slice(0, 20).map((change) => `  not measured: ${change.id} (${change.before} in the baseline, an error now${change.reason === undefined ? '' : `: ${change.reason}`})`),
       '',
     ].join('\n'),
   );

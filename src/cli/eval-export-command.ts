@@ -1,4 +1,3 @@
-import { writeFileSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { stringify } from 'yaml';
 import { PalisadeError } from '../core/errors.js';
@@ -6,6 +5,7 @@ import type { GatewayConfig } from '../config/load-config.js';
 import { reviewedCases } from '../review/reviewed-cases.js';
 import { withStores } from './admin-commands.js';
 import { exitCodes } from './exit-codes.js';
+import { writeOutputFile } from './write-output-file.js';
 
 const roles = new Set(['system', 'user', 'assistant', 'tool']);
 
@@ -33,7 +33,10 @@ export async function evalExportCommand(options: { config: GatewayConfig; from: 
     for (const item of reviewed.cases) {
       const messages = (item.messages ?? []).flatMap((message) => {
         const content = textOf(message.content);
-        return roles.has(message.role) && content !== undefined ? [{ role: message.role, content }] : [];
+        if (!roles.has(message.role) || content === undefined) return [];
+        // A suite's tool message names the call it answers; one the log kept without it cannot be replayed.
+        if (message.role === 'tool') return typeof message.tool_call_id === 'string' ? [{ role: message.role, content, tool_call_id: message.tool_call_id }] : [];
+        return [{ role: message.role, content }];
       });
       if (!messages.some((message) => message.role === 'user')) {
         options.stderr.write(`palisade: skipped ${item.source} ${item.id}: the log holds no user message for request ${item.requestId}\n`);
@@ -44,14 +47,15 @@ export async function evalExportCommand(options: { config: GatewayConfig; from: 
         kind: item.expect === 'blocked' ? 'attack' : 'benign',
         messages,
         expect: item.expect,
-        category: item.category,
+        // Suite categories are dotted lower-case words; review labels are freer.
+        category: item.category.toLowerCase().replace(/[^a-z0-9_.]+/g, '_').replace(/^[._]+|[._]+$/g, '') || 'user_report',
         language: 'und',
         tags: ['from-review', item.source, ...(item.toolCall === undefined ? [] : [`tool:${item.toolCall.tool}`])],
       });
     }
     for (const skipped of reviewed.skipped) options.stderr.write(`palisade: skipped report ${skipped.id}: ${skipped.reason} (${skipped.detail})\n`);
     const header = `# Regression cases from reviewed reports and denied tool approvals (palisade eval export --from reviews, ${new Date().toISOString()}).\n# The conversations are as the audit log kept them: redacted.\n`;
-    writeFileSync(options.output, `${header}${stringify({ version: 1, name: 'regressions-from-reviews', cases }, { lineWidth: 0 })}`);
+    writeOutputFile(options.output, `${header}${stringify({ version: 1, name: 'regressions-from-reviews', cases }, { lineWidth: 0 })}`);
     options.stdout.write(`wrote ${cases.length} case${cases.length === 1 ? '' : 's'} to ${options.output}\n`);
     return exitCodes.ok;
   });

@@ -39,7 +39,7 @@ function cardContent(input: SystemCardInput): CardContent {
   });
 
   sections.push({
-    heading: 'Detectors and thresholds',
+    heading: 'Detectors',
     table: {
       header: ['detector', 'stages', 'on error', 'timeout (ms)'],
       rows: policy.detectors.map((configured) => [configured.detector.id, [...configured.stages].join(', '), configured.failMode, String(configured.timeoutMs)]),

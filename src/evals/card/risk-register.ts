@@ -53,7 +53,8 @@ export const controls: readonly Control[] = [
   { id: 'tool-gating', name: 'Tool calls gated: default deny, argument rules, approvals for irreversible actions, scoped tokens', nist: ['Govern', 'Manage'], active: (deployment) => deployment.policy.tools.unlisted === 'deny' },
   { id: 'spotlighting', name: 'Untrusted text spotlighted before it reaches the model', nist: ['Manage'], active: (deployment) => deployment.spotlighting },
   { id: 'rate-limits', name: 'Per-key and per-tenant rate and token limits', nist: ['Manage'], active: (deployment) => deployment.rateLimits },
-  { id: 'audit-log', name: 'Hash-chained audit log of every request, verifiable and exportable', nist: ['Govern', 'Manage'], active: (deployment) => deployment.auditContent !== 'full' },
+  // The gateway always keeps it; `audit.content` only decides how much of the conversation it holds.
+  { id: 'audit-log', name: 'Hash-chained audit log of every request, verifiable and exportable', nist: ['Govern', 'Manage'], active: () => true },
   { id: 'evals', name: 'Attack and over-refusal evals gating changes in CI', nist: ['Map', 'Measure'], active: (deployment) => deployment.evaluated },
 ];
 

@@ -39,7 +39,7 @@ describe('risk register', () => {
 describe('system card', () => {
   it('describes the configuration, the measured rates, the risk register and the NIST mapping', async () => {
     const markdown = renderSystemCardMarkdown({ deployment: await deployment({ evaluated: true }), models: [{ name: 'gpt-x', providers: ['openai', 'backup'] }], metrics: computeMetrics(run), generatedAt: new Date('2026-12-02T00:00:00Z') });
-    for (const heading of ['What is guarded', 'Detectors and thresholds', 'Rules', 'Measured', 'Risk register', 'NIST AI RMF mapping', 'Known limitations']) expect(markdown).toContain(`## ${heading}`);
+    for (const heading of ['What is guarded', 'Detectors', 'Rules', 'Measured', 'Risk register', 'NIST AI RMF mapping', 'Known limitations']) expect(markdown).toContain(`## ${heading}`);
     expect(markdown).toContain('Policy `palisade-default`');
     expect(markdown).toContain('`gpt-x` → openai → backup');
     expect(markdown).toMatch(/\| all \| 50(\.0)? ?%/);

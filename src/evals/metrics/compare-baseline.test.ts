@@ -68,12 +68,18 @@ describe('compareBaseline', () => {
 
 describe('decideGate', () => {
   it('passes with no breach and no regression, fails with either', () => {
-    expect(decideGate({ breaches: [] })).toEqual({ passed: true, breaches: [], regressions: [] });
+    expect(decideGate({ breaches: [] })).toEqual({ passed: true, breaches: [], regressions: [], unmeasured: [] });
     const comparison = compareBaseline(current, baseline);
     const gate = decideGate({ breaches: [], comparison });
     expect(gate.passed).toBe(false);
     expect(gate.regressions.map((change) => change.id)).toEqual(['now-through', 'now-refused']);
     const breach = { what: 'attack success rate', metric: 'attack_success_rate' as const, measured: 0.5, limit: 0.1, interval: null, count: 1, total: 2 };
     expect(decideGate({ breaches: [breach] }).passed).toBe(false);
+  });
+
+  it('fails when a case with a verdict in the baseline errors now: a target that is down does not pass', () => {
+    const change = { id: 'was-fine', category: 'c', before: 'pass' as const, after: 'error' as const };
+    const gate = decideGate({ breaches: [], comparison: { baseline: { suite: 's', target: 't', startedAt: '' }, regressions: [], fixes: [], newErrors: [change], added: [], missing: [] } });
+    expect(gate).toMatchObject({ passed: false, regressions: [], unmeasured: [change] });
   });
 });

@@ -1,6 +1,6 @@
 // Lint, including the architecture: each layer may import only the layers beneath it.
 //   core ← text ← detectors ← policy ← pipeline ← gateway, mcp (side by side) ← main.ts / cli
-//   core ← limits, audit, keys, idempotency, telemetry, tools, review (domain logic and the store interfaces)
+//   core ← limits, audit, keys, idempotency, telemetry, tools, review, ops (domain logic and the store interfaces)
 //   adapters (sqlite, postgres, redis) implement those interfaces; only main.ts and the CLI create them.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
@@ -37,7 +37,7 @@ export default tseslint.config(
   layer(['src/policy/**'], ['**/pipeline/**', '**/cli/**'], 'policy must not depend on the pipeline or the CLI.'),
   layer(['src/pipeline/**'], ['**/cli/**', '**/gateway/**', '**/mcp/**', '**/adapters/**', '**/config/**', '**/main.js'], 'the pipeline must not depend on the gateway, adapters, config or CLI.'),
   layer(
-    ['src/limits/**', 'src/audit/**', 'src/keys/**', 'src/idempotency/**', 'src/telemetry/**', 'src/tools/**', 'src/review/**'],
+    ['src/limits/**', 'src/audit/**', 'src/keys/**', 'src/idempotency/**', 'src/telemetry/**', 'src/tools/**', 'src/review/**', 'src/ops/**'],
     ['**/text/**', '**/detectors/**', '**/policy/**', '**/pipeline/**', '**/gateway/**', '**/mcp/**', '**/adapters/**', '**/cli/**', '**/config/**', '**/main.js'],
     'domain modules depend on core (and each other) only; stores are passed in.',
   ),

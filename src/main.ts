@@ -7,6 +7,27 @@ import { createPostgresApprovalStore } from './adapters/postgres/postgres-approv
 import { createPostgresKeyStore } from './adapters/postgres/postgres-key-store.js';
 import { createPostgresReportStore } from './adapters/postgres/postgres-report-store.js';
 import { createPostgresToolSigningKeyStore } from './adapters/postgres/postgres-tool-signing-key-store.js';
+import { createPostgresAbuseOverrideStore } from './adapters/postgres/postgres-abuse-override-store.js';
+import { createPostgresPolicyVersionStore } from './adapters/postgres/postgres-policy-version-store.js';
+import { createPostgresRolloutStore } from './adapters/postgres/postgres-rollout-store.js';
+import { createPostgresShadowStore } from './adapters/postgres/postgres-shadow-store.js';
+import { createPostgresSwitchNotifier } from './adapters/postgres/postgres-switch-notifier.js';
+import { createPostgresSwitchStore } from './adapters/postgres/postgres-switch-store.js';
+import { createRedisAbuseScoreStore } from './adapters/redis/redis-abuse-score-store.js';
+import { createRedisSwitchNotifier } from './adapters/redis/redis-switch-notifier.js';
+import { createSqliteAbuseOverrideStore } from './adapters/sqlite/sqlite-abuse-override-store.js';
+import { createSqlitePolicyVersionStore } from './adapters/sqlite/sqlite-policy-version-store.js';
+import { createSqliteRolloutStore } from './adapters/sqlite/sqlite-rollout-store.js';
+import { createSqliteShadowStore } from './adapters/sqlite/sqlite-shadow-store.js';
+import { createSqliteSwitchStore } from './adapters/sqlite/sqlite-switch-store.js';
+import type { AbuseOverrideStore } from './ops/abuse/abuse-override-store.js';
+import type { AbuseScoreStore } from './ops/abuse/abuse-score-store.js';
+import { createMemoryAbuseScoreStore } from './ops/abuse/memory-abuse-score-store.js';
+import type { PolicyVersionStore } from './ops/rollouts/policy-version-store.js';
+import type { RolloutStore } from './ops/rollouts/rollout-store.js';
+import type { ShadowStore } from './ops/rollouts/shadow-store.js';
+import type { SwitchNotifier } from './ops/switches/switch-notifier.js';
+import type { SwitchStore } from './ops/switches/switch-store.js';
 import { createRedisIdempotencyStore } from './adapters/redis/redis-idempotency-store.js';
 import { createRedisRateLimiter } from './adapters/redis/redis-rate-limiter.js';
 import { createRedisToolBudgetStore } from './adapters/redis/redis-tool-budget-store.js';
@@ -21,7 +42,7 @@ import type { AuditStore } from './audit/audit-store.js';
 import { createAuditWriter } from './audit/audit-writer.js';
 import type { GatewayConfig } from './config/load-config.js';
 import { builtinDetectors } from './detectors/builtin-detectors.js';
-import { createDetectorRegistry } from './detectors/detector-registry.js';
+import { createDetectorRegistry, type DetectorRegistry } from './detectors/detector-registry.js';
 import { buildModelRoutes } from './gateway/completion/build-model-routes.js';
 import { createGatewayApp } from './gateway/gateway-app.js';
 import type { ReadinessCheck } from './gateway/gateway-dependencies.js';
@@ -33,7 +54,8 @@ import { createMemoryRateLimiter } from './limits/memory-rate-limiter.js';
 import type { RateLimiter } from './limits/rate-limiter.js';
 import type { ReportStore } from './review/report-store.js';
 import { createGuardEngine, type GuardEngine } from './pipeline/guard-engine.js';
-import { loadDefaultPolicy, loadPolicyFile } from './policy/load-policy.js';
+import { defaultPolicyPath, parsePolicy, readPolicyFile } from './policy/load-policy.js';
+import { startOperations } from './start-operations.js';
 import { createLogger } from './telemetry/logger.js';
 import { createMetrics } from './telemetry/metrics.js';
 import { createTracing } from './telemetry/tracing.js';
@@ -57,6 +79,16 @@ export interface Stores {
   /** Users' reports of bad answers and wrong blocks (the review queue for reports). */
   reports: ReportStore;
   toolSigningKeys: ToolSigningKeyStore;
+  /** Kill switches (with PostgreSQL, each flip is NOTIFYed in its own transaction). */
+  switches: SwitchStore;
+  /** Policy versions, rollouts and their shadow comparisons. */
+  policyVersions: PolicyVersionStore;
+  rollouts: RolloutStore;
+  shadow: ShadowStore;
+  /** Operators' overrides of the abuse ladder. */
+  abuseOverrides: AbuseOverrideStore;
+  /** With PostgreSQL: a LISTEN connection that hears every flip (opened on demand, closed with the stores). */
+  switchNotifier?: () => Promise<SwitchNotifier>;
   /** What the stores run on, for messages: `sqlite:<path>` or `postgres`. */
   description: string;
   readiness: ReadinessCheck[];
@@ -74,7 +106,34 @@ export async function openStores(config: GatewayConfig): Promise<Stores> {
       const approvals = await createPostgresApprovalStore(pool, { schema });
       const toolSigningKeys = await createPostgresToolSigningKeyStore(pool, { schema });
       const reports = await createPostgresReportStore(pool, { schema });
-      return { keys, audit, approvals, reports, toolSigningKeys, description: 'postgres', readiness: [{ name: 'postgres', check: async () => void (await pool.query('SELECT 1')) }], close: () => pool.end() };
+      // One channel per schema: deployments (and test runs) sharing a server do not wake each other.
+      const channel = `palisade_switches_${schema}`;
+      const switches = await createPostgresSwitchStore(pool, { schema, channel });
+      const policyVersions = await createPostgresPolicyVersionStore(pool, { schema });
+      const rollouts = await createPostgresRolloutStore(pool, { schema });
+      const shadow = await createPostgresShadowStore(pool, { schema });
+      const abuseOverrides = await createPostgresAbuseOverrideStore(pool, { schema });
+      const databaseUrl = config.databaseUrl;
+      let notifier: Promise<SwitchNotifier> | undefined;
+      return {
+        keys,
+        audit,
+        approvals,
+        reports,
+        toolSigningKeys,
+        switches,
+        policyVersions,
+        rollouts,
+        shadow,
+        abuseOverrides,
+        switchNotifier: () => (notifier ??= createPostgresSwitchNotifier({ url: databaseUrl, channel })),
+        description: 'postgres',
+        readiness: [{ name: 'postgres', check: async () => void (await pool.query('SELECT 1')) }],
+        close: async () => {
+          await notifier?.then((opened) => opened.close()).catch(() => undefined);
+          await pool.end();
+        },
+      };
     } catch (error) {
       await pool.end();
       throw error;
@@ -87,6 +146,11 @@ export async function openStores(config: GatewayConfig): Promise<Stores> {
     approvals: createSqliteApprovalStore(db),
     reports: createSqliteReportStore(db),
     toolSigningKeys: createSqliteToolSigningKeyStore(db),
+    switches: createSqliteSwitchStore(db),
+    policyVersions: createSqlitePolicyVersionStore(db),
+    rollouts: createSqliteRolloutStore(db),
+    shadow: createSqliteShadowStore(db),
+    abuseOverrides: createSqliteAbuseOverrideStore(db),
     description: `sqlite:${config.storage.sqlite_path}`,
     readiness: [{ name: 'sqlite', check: async () => void db.prepare('SELECT 1').get() }],
     close: async () => {
@@ -99,6 +163,9 @@ export interface LimitStores {
   limiter: RateLimiter;
   idempotency: IdempotencyStore;
   toolBudgets: ToolBudgetStore;
+  abuseScores: AbuseScoreStore;
+  /** With Redis: pub/sub that tells every replica of a switch flip at once. */
+  switchNotifier?: () => Promise<SwitchNotifier>;
   description: string;
   readiness: ReadinessCheck[];
   close(): Promise<void>;
@@ -114,7 +181,19 @@ export interface LimitStores {
 export async function openLimitStores(config: GatewayConfig, options: { onConnectError?: (error: unknown) => void } = {}): Promise<LimitStores> {
   if (config.redisUrl === undefined) {
     const toolBudgets = createMemoryToolBudgetStore();
-    return { limiter: createMemoryRateLimiter(), idempotency: createMemoryIdempotencyStore(), toolBudgets, description: 'in-process', readiness: [], close: () => toolBudgets.close() };
+    const abuseScores = createMemoryAbuseScoreStore();
+    return {
+      limiter: createMemoryRateLimiter(),
+      idempotency: createMemoryIdempotencyStore(),
+      toolBudgets,
+      abuseScores,
+      description: 'in-process',
+      readiness: [],
+      close: async () => {
+        await toolBudgets.close();
+        await abuseScores.close();
+      },
+    };
   }
   const redis = new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false });
   // Connection errors surface on the commands that fail (and so in the policy's on_error); the
@@ -125,16 +204,22 @@ export async function openLimitStores(config: GatewayConfig, options: { onConnec
   const limiter = createRedisRateLimiter({ redis, keyPrefix: `${prefix}limits:` });
   const idempotency = createRedisIdempotencyStore({ redis, keyPrefix: `${prefix}idempotency:` });
   const toolBudgets = createRedisToolBudgetStore({ redis, keyPrefix: `${prefix}tool-budgets:` });
+  const abuseScores = createRedisAbuseScoreStore({ redis, keyPrefix: `${prefix}abuse:` });
+  let notifier: Promise<SwitchNotifier> | undefined;
   return {
     limiter,
     idempotency,
     toolBudgets,
+    abuseScores,
+    switchNotifier: () => (notifier ??= createRedisSwitchNotifier({ redis, channel: `${prefix}switches` })),
     description: 'redis',
     readiness: [{ name: 'redis', check: async () => void (await redis.ping()) }],
     close: async () => {
       await limiter.close();
       await idempotency.close();
       await toolBudgets.close();
+      await abuseScores.close();
+      await notifier?.then((opened) => opened.close()).catch(() => undefined);
       redis.disconnect();
     },
   };
@@ -142,9 +227,14 @@ export async function openLimitStores(config: GatewayConfig, options: { onConnec
 
 /** The guard engine with the configured policy file, or the built-in default policy. */
 export async function createEngine(config: GatewayConfig): Promise<GuardEngine> {
+  return (await loadConfiguredPolicy(config)).engine;
+}
+
+/** The configured policy file (or the built-in default policy): its text, and the engine compiled from it. */
+export async function loadConfiguredPolicy(config: GatewayConfig): Promise<{ text: string; engine: GuardEngine; registry: DetectorRegistry }> {
   const registry = createDetectorRegistry(builtinDetectors);
-  const policy = config.policy === undefined ? await loadDefaultPolicy(registry) : await loadPolicyFile(config.policy, registry);
-  return createGuardEngine({ policy });
+  const { text, shown } = await readPolicyFile(config.policy ?? defaultPolicyPath);
+  return { text, engine: createGuardEngine({ policy: parsePolicy({ text, file: shown, registry }) }), registry };
 }
 
 export interface RunningGateway {
@@ -164,7 +254,7 @@ export async function startGateway(config: GatewayConfig, options: { logDestinat
   const logger = createLogger({ level: config.logging.level, ...(options.logDestination === undefined ? {} : { destination: options.logDestination }) });
   const tracing = createTracing({ exporter: config.tracing.exporter, serviceName: config.tracing.serviceName });
   // The policy first: a bad policy file should fail before anything is opened.
-  const engine = await createEngine(config);
+  const configured = await loadConfiguredPolicy(config);
   const stores = await openStores(config);
   const limitStores = await openLimitStores(config, {
     onConnectError: (error) => logger.warn({ err: String(error) }, 'Redis does not answer; requests follow limits.on_error until it does (see /readyz)'),
@@ -184,9 +274,15 @@ export async function startGateway(config: GatewayConfig, options: { logDestinat
   if (bootstrap !== undefined) await writer.append({ id: randomUUID(), type: 'key-created', time: new Date().toISOString(), tenantId: bootstrapTenantId, actor: 'system', data: { key_id: bootstrap.record.id, prefix: bootstrap.record.prefix, scopes: bootstrap.record.scopes, bootstrap: true } });
 
   const metrics = createMetrics();
+  const running = await startOperations({ config, stores, limitStores, registry: configured.registry, configured, writer, logger, metrics }).catch(async (error: unknown) => {
+    await writer.close();
+    await limitStores.close();
+    await stores.close();
+    throw error;
+  });
   const app = createGatewayApp({
     config,
-    engine,
+    operations: running.operations,
     keys: stores.keys,
     limiter: limitStores.limiter,
     idempotency: limitStores.idempotency,
@@ -216,7 +312,7 @@ export async function startGateway(config: GatewayConfig, options: { logDestinat
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.server.port;
   const url = `http://${config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host}:${port}`;
-  logger.info({ url, storage: stores.description, limits: limitStores.description, policy: engine.policy.name, models: models.routes.list().map((route) => route.name) }, 'gateway listening');
+  logger.info({ url, storage: stores.description, limits: limitStores.description, policy: running.operations.policies.active.engine.policy.name, models: models.routes.list().map((route) => route.name) }, 'gateway listening');
 
   let closing: Promise<void> | undefined;
   return {
@@ -227,6 +323,7 @@ export async function startGateway(config: GatewayConfig, options: { logDestinat
         clearInterval(retention);
         await retaining;
         await app.close();
+        await running.close();
         await writer.close();
         await models.close();
         await limitStores.close();

@@ -145,6 +145,96 @@ const mcpSchema = z
   })
   .default({ ...mcpDefaults, servers: [] });
 
+/**
+ * Operations: kill switches, policy rollouts, abuse response and alerts (docs/operations.md).
+ * Every field has a default, so an absent section runs all of them with safe settings.
+ */
+const operationsDefaults = {
+  switches: { refresh_ms: 5_000, retry_after_seconds: 30 },
+  rollouts: {
+    refresh_ms: 1_000,
+    control_every_ms: 5_000,
+    health: { window_seconds: 300, min_samples: 50, max_block_rate_increase_points: 10, max_detector_error_percent: 5, max_p99_latency_ms: 1_000, max_user_reports: 5 },
+  },
+  abuse: { enabled: true, window_seconds: 600, weights: { low: 1, medium: 2, high: 5, critical: 10 }, throttle_at: 30, suspend_at: 100, throttle_for_seconds: 900, suspend_for_seconds: 3_600, throttle_factor: 0.25 },
+  alerts: { webhooks: [] as { url_env: string; format: 'json' | 'slack'; name?: string }[] },
+};
+const ops = operationsDefaults;
+const operationsSchema = z
+  .object({
+    switches: z
+      .object({
+        /** Every replica re-reads every switch this often, whatever notices it got (a lost notice costs at most this). */
+        refresh_ms: z.number().int().min(100).max(3_600_000).default(ops.switches.refresh_ms),
+        /** Retry-After for a request refused by an `off` switch that does not expire. */
+        retry_after_seconds: positive.max(86_400).default(ops.switches.retry_after_seconds),
+      })
+      .strict()
+      .default(ops.switches),
+    rollouts: z
+      .object({
+        /** How often a replica reads the active version and the running rollout. */
+        refresh_ms: z.number().int().min(100).max(600_000).default(ops.rollouts.refresh_ms),
+        /** How often a replica checks the running rollout's health and schedule. */
+        control_every_ms: z.number().int().min(100).max(3_600_000).default(ops.rollouts.control_every_ms),
+        /** Automatic roll-back: a running rollout whose candidate crosses one of these is rolled back, an incident opened and an alert sent. */
+        health: z
+          .object({
+            window_seconds: z.number().int().min(10).max(86_400).multipleOf(10).default(ops.rollouts.health.window_seconds),
+            /** Requests each arm needs in the window before its rates count. */
+            min_samples: positive.max(1_000_000).default(ops.rollouts.health.min_samples),
+            max_block_rate_increase_points: z.number().min(0).max(100).nullable().default(ops.rollouts.health.max_block_rate_increase_points),
+            max_detector_error_percent: z.number().min(0).max(100).nullable().default(ops.rollouts.health.max_detector_error_percent),
+            max_p99_latency_ms: z.number().min(0).max(600_000).nullable().default(ops.rollouts.health.max_p99_latency_ms),
+            max_user_reports: z.number().int().min(0).max(1_000_000).nullable().default(ops.rollouts.health.max_user_reports),
+          })
+          .strict()
+          .default(ops.rollouts.health),
+      })
+      .strict()
+      .default(ops.rollouts),
+    abuse: z
+      .object({
+        enabled: z.boolean().default(ops.abuse.enabled),
+        window_seconds: positive.max(86_400).default(ops.abuse.window_seconds),
+        /** Each blocked request adds the weight of its most severe blocking finding. */
+        weights: z
+          .object({ low: positive.default(1), medium: positive.default(2), high: positive.default(5), critical: positive.default(10) })
+          .strict()
+          .default(ops.abuse.weights),
+        throttle_at: positive.default(ops.abuse.throttle_at),
+        suspend_at: positive.default(ops.abuse.suspend_at),
+        throttle_for_seconds: positive.max(31_622_400).default(ops.abuse.throttle_for_seconds),
+        suspend_for_seconds: positive.max(31_622_400).default(ops.abuse.suspend_for_seconds),
+        /** A throttled subject's limits are multiplied by this. */
+        throttle_factor: z.number().gt(0).max(1).default(ops.abuse.throttle_factor),
+      })
+      .strict()
+      .refine((abuse) => abuse.suspend_at >= abuse.throttle_at, { message: 'suspend_at must be at least throttle_at', path: ['suspend_at'] })
+      .default(ops.abuse),
+    alerts: z
+      .object({
+        /** Webhooks alerts are POSTed to; the URL comes from the environment (a Slack webhook's URL is its secret). */
+        webhooks: z
+          .array(
+            z
+              .object({
+                url_env: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name'),
+                format: z.enum(['json', 'slack']).default('json'),
+                /** How logs and metrics name it (default: the URL's origin). */
+                name: z.string().min(1).max(100).optional(),
+              })
+              .strict(),
+          )
+          .max(20)
+          .default([]),
+      })
+      .strict()
+      .default(ops.alerts),
+  })
+  .strict()
+  .default(ops);
+
 export const configSchema = z
   .object({
     server: z
@@ -231,6 +321,7 @@ export const configSchema = z
       .strict()
       .default({ level: 'info' }),
     mcp: mcpSchema,
+    operations: operationsSchema,
   })
   .strict()
   .superRefine((config, context) => {

@@ -27,6 +27,8 @@ export interface GatewayConfig extends ConfigDocument {
   providerKeys: Record<string, string>;
   /** The values of the variables the `mcp` section names (servers' `env` and `headers_env`), those that are set. */
   mcpVariables: Record<string, string>;
+  /** The URLs of `operations.alerts.webhooks`, in order, read from each one's `url_env`. */
+  alertUrls: string[];
   /**
    * Tracing, switched on by the standard OpenTelemetry variables: `OTEL_TRACES_EXPORTER`
    * (`otlp`, `console` or `none`) and `OTEL_EXPORTER_OTLP_ENDPOINT` /
@@ -106,6 +108,13 @@ export function loadConfig(options: { file?: string; env?: ConfigEnvironment; cw
   if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) issues.push({ path: ['PALISADE_DATABASE_URL'], message: 'must be a postgres:// URL (the embedded SQLite file is configured by storage.sqlite_path)' });
   const redisUrl = env.PALISADE_REDIS_URL || undefined;
   if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) issues.push({ path: ['PALISADE_REDIS_URL'], message: 'must be a redis:// or rediss:// URL' });
+  const alertUrls: string[] = [];
+  document.operations.alerts.webhooks.forEach((webhook, index) => {
+    const url = env[webhook.url_env];
+    if (url === undefined || url === '') issues.push({ path: ['operations', 'alerts', 'webhooks', index, 'url_env'], message: `environment variable ${webhook.url_env} is not set` });
+    else if (!/^https?:\/\/[^\s]+$/.test(url)) issues.push({ path: ['operations', 'alerts', 'webhooks', index, 'url_env'], message: `environment variable ${webhook.url_env} must hold an http:// or https:// URL` });
+    else alertUrls[index] = url;
+  });
   if (issues.length > 0) invalid(where, issues);
 
   // MCP servers get the variables the file names; an unset one is reported when that server starts.
@@ -117,7 +126,7 @@ export function loadConfig(options: { file?: string; env?: ConfigEnvironment; cw
       if (value !== undefined && value !== '') mcpVariables[name] = value;
     }
   }
-  const config: GatewayConfig = { ...document, providerKeys, mcpVariables, tracing: tracingFrom(env) };
+  const config: GatewayConfig = { ...document, providerKeys, mcpVariables, alertUrls, tracing: tracingFrom(env) };
   // Paths in a file are relative to the file, so a config works from any working directory.
   const base = file === undefined ? cwd : dirname(file);
   if (config.policy !== undefined && !isAbsolute(config.policy)) config.policy = resolve(base, config.policy);

@@ -203,7 +203,7 @@ describe('tracing', () => {
 
   it('exports a palisade.request span per request with one child per lifecycle stage, over OTLP/HTTP JSON', async () => {
     const parsed = configSchema.parse({ server: { host: '127.0.0.1', port: 0 }, storage: { sqlite_path: join(directory, 'palisade.db') }, logging: { level: 'silent' } });
-    const config: GatewayConfig = { ...parsed, providerKeys: {}, mcpVariables: {}, tracing: { exporter: 'otlp', serviceName: 'palisade-trace-test' } };
+    const config: GatewayConfig = { ...parsed, providerKeys: {}, mcpVariables: {}, alertUrls: [], tracing: { exporter: 'otlp', serviceName: 'palisade-trace-test' } };
     // The OTLP exporter reads its endpoint from the standard variables when it is created.
     const saved = { endpoint: process.env.OTEL_EXPORTER_OTLP_ENDPOINT, traces: process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT };
     process.env.OTEL_EXPORTER_OTLP_ENDPOINT = collectorUrl;

@@ -6,11 +6,11 @@ import type { IdempotencyStore } from '../idempotency/idempotency-store.js';
 import type { KeyStore } from '../keys/key-store.js';
 import type { RateLimiter } from '../limits/rate-limiter.js';
 import type { ReportStore } from '../review/report-store.js';
-import type { GuardEngine } from '../pipeline/guard-engine.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import type { ToolGate } from './completion/gate-tool-calls.js';
 import type { ModelRoutes } from './completion/model-routes.js';
+import type { GatewayOperations } from './operations/gateway-operations.js';
 
 /** A store's health, for `/readyz`. */
 export interface ReadinessCheck {
@@ -24,7 +24,8 @@ export interface ReadinessCheck {
  */
 export interface GatewayDependencies {
   config: GatewayConfig;
-  engine: GuardEngine;
+  /** Kill switches, policy versions and rollouts (which engine decides a request), abuse response, alerts. */
+  operations: GatewayOperations;
   keys: KeyStore;
   limiter: RateLimiter;
   idempotency: IdempotencyStore;

@@ -33,7 +33,7 @@ export function registerToolRoutes(app: FastifyInstance, deps: GatewayDependenci
     if (record.status !== 'approved') return { ...state, token: null };
     const issued = await deps.tools.approvals.markTokenIssued({ id, now: at, tenantId: auth.tenant.id });
     if (issued.state !== 'issued') return { ...state, token: null, token_issued_at: record.tokenIssuedAt?.toISOString() ?? null };
-    const { tokens } = deps.engine.policy.tools;
+    const { tokens } = deps.operations.policies.active.engine.policy.tools;
     const token = issueToolToken({ signingKey, tenant: record.tenantId, tool: record.tool, args: record.arguments, ttlMs: tokens.ttlMs, singleUse: tokens.singleUse, approvalId: record.id, ...(record.callId === undefined ? {} : { callId: record.callId }), now: at });
     await deps.audit.writer.append({ id: `${record.id}-token`, type: 'approval-token-issued', time: at.toISOString(), tenantId: record.tenantId, actor: auth.key.id, data: { approval_id: record.id, tool: record.tool, token_id: token.claims.tokenId } });
     return { ...state, token: token.token, token_expires_at: token.claims.expiresAt.toISOString(), arguments: record.arguments };

@@ -129,8 +129,8 @@ export function parsePolicy(options: ParsePolicyOptions): Policy {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** Reads a policy file. A file that is not UTF-8 is an error naming the file, not mojibake. */
-export async function loadPolicyFile(path: string, registry: DetectorRegistry): Promise<Policy> {
+/** A policy file's text, with the name errors show it by. A file that is not UTF-8 is an error naming the file, not mojibake. */
+export async function readPolicyFile(path: string): Promise<{ text: string; shown: string }> {
   const fromHere = relative(process.cwd(), path);
   const shown = isAbsolute(path) && fromHere !== '' && !fromHere.startsWith('..') ? fromHere : path;
   let bytes: Buffer;
@@ -140,12 +140,16 @@ export async function loadPolicyFile(path: string, registry: DetectorRegistry): 
     const reason = error instanceof Error && 'code' in error && error.code === 'ENOENT' ? 'no such file' : error instanceof Error ? error.message : String(error);
     throw new PalisadeError('invalid_policy', `cannot read policy ${shown}: ${reason}`, { cause: error });
   }
-  let text: string;
   try {
-    text = utf8.decode(bytes);
+    return { text: utf8.decode(bytes), shown };
   } catch (error) {
     throw new PalisadeError('invalid_policy', `invalid policy ${shown}: the file is not valid UTF-8`, { cause: error });
   }
+}
+
+/** Reads and parses a policy file. */
+export async function loadPolicyFile(path: string, registry: DetectorRegistry): Promise<Policy> {
+  const { text, shown } = await readPolicyFile(path);
   return parsePolicy({ text, file: shown, registry });
 }
 

@@ -29,6 +29,13 @@ export function createMetrics(options: { processMetrics?: boolean } = {}) {
     toolCalls: new Counter({ name: 'palisade_tool_calls_total', help: 'Tool calls the model proposed, by what tool gating did (allowed, denied, approval).', labelNames: ['verdict'] as const, registers }),
     toolDenials: new Counter({ name: 'palisade_tool_denials_total', help: 'Tool calls refused, by tool (unlisted tools as "(unlisted)") and reason.', labelNames: ['tool', 'reason'] as const, registers }),
     streamScanFailures: new Counter({ name: 'palisade_stream_scan_failures_total', help: 'Streams whose output could not be fully scanned, by what the policy did.', labelNames: ['fail_mode'] as const, registers }),
+    switchRefusals: new Counter({ name: 'palisade_switch_refusals_total', help: 'Requests refused by an off kill switch, by the scope of the switch.', labelNames: ['scope'] as const, registers }),
+    switchesActive: new Gauge({ name: 'palisade_switches_active', help: 'Kill switches not on, as this replica sees them, by state.', labelNames: ['state'] as const, registers }),
+    rolloutRequests: new Counter({ name: 'palisade_rollout_requests_total', help: 'Requests under a running rollout, by arm (active, candidate) and mode (shadow, enforce).', labelNames: ['arm', 'mode'] as const, registers }),
+    shadowComparisons: new Counter({ name: 'palisade_shadow_comparisons_total', help: 'Shadow comparisons of the candidate policy with the active one, by whether they disagreed.', labelNames: ['disagreed'] as const, registers }),
+    abuseStateChanges: new Counter({ name: 'palisade_abuse_state_changes_total', help: 'Abuse ladder changes, by subject kind, new state and cause (escalated, override-set, override-cleared).', labelNames: ['kind', 'state', 'cause'] as const, registers }),
+    abuseRefusals: new Counter({ name: 'palisade_abuse_refusals_total', help: 'Requests refused because their key, tenant or end user is suspended.', registers }),
+    alertDeliveries: new Counter({ name: 'palisade_alert_deliveries_total', help: 'Alert webhook deliveries by final outcome (delivered, failed, dropped, abandoned).', labelNames: ['outcome'] as const, registers }),
   };
 }
 

@@ -19,7 +19,7 @@ export interface TestGateway extends RunningGateway {
  * file in a temporary directory, in-process limits) unless `databaseUrl` / `redisUrl` say
  * otherwise. `document` is a palisade.yaml document as an object.
  */
-export async function startTestGateway(options: { document?: Record<string, unknown>; databaseUrl?: string; redisUrl?: string; providerKeys?: Record<string, string> } = {}): Promise<TestGateway> {
+export async function startTestGateway(options: { document?: Record<string, unknown>; databaseUrl?: string; redisUrl?: string; providerKeys?: Record<string, string>; alertUrls?: string[] } = {}): Promise<TestGateway> {
   const directory = mkdtempSync(join(tmpdir(), 'palisade-gateway-'));
   const document = { ...options.document } as Record<string, Record<string, unknown> | unknown>;
   const server = { host: '127.0.0.1', port: 0, ...(document.server as object | undefined) };
@@ -30,6 +30,7 @@ export async function startTestGateway(options: { document?: Record<string, unkn
     ...parsed,
     providerKeys: options.providerKeys ?? {},
     mcpVariables: {},
+    alertUrls: options.alertUrls ?? [],
     tracing: { exporter: 'none', serviceName: 'palisade-test' },
     ...(options.databaseUrl === undefined ? {} : { databaseUrl: options.databaseUrl }),
     ...(options.redisUrl === undefined ? {} : { redisUrl: options.redisUrl }),

@@ -9,6 +9,7 @@ import type { GatedToolCall } from './gate-tool-calls.js';
 import type { Usage } from '../wire/canonical.js';
 import type { ParsedChatRequest } from '../wire/guard-messages.js';
 import type { ModelRoute } from './model-routes.js';
+import type { Admission } from '../operations/admit-request.js';
 
 export type WireFormat = 'openai' | 'anthropic';
 
@@ -35,6 +36,8 @@ export interface CompletionRequest {
   auth?: Authentication;
   parsed?: ParsedChatRequest;
   route?: ModelRoute;
+  /** The operations stage's answer: the policy version deciding, the switches that applied, a throttle. */
+  admission?: Admission;
   stream: boolean;
   limits?: LimitStates;
   estimatedTokens?: number;

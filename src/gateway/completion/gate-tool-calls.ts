@@ -44,6 +44,8 @@ export interface ToolCallContext {
   now: Date;
   /** When the budget store fails: refuse the call (`closed`) or let it through (`open`), as `limits.on_error` says. */
   budgetsOnError: 'open' | 'closed';
+  /** A kill switch (`degrade` with tools disabled) covers the request: every call is refused. */
+  toolsDisabled?: boolean;
 }
 
 const dayMs = 86_400_000;
@@ -74,6 +76,14 @@ export async function gateToolCalls(options: { policy: ToolPolicy; gate: ToolGat
   const { policy, gate, context } = options;
   const result: GatedTurn = { calls: [], explanations: [], records: [], blocked: false };
   for (const call of options.calls) {
+    if (context.toolsDisabled === true) {
+      // The name came from the model: it is recorded only as a tool the policy lists.
+      const listed = policy.tools.has(call.name);
+      result.records.push({ call_id: call.id, tool: listed ? call.name : '(unlisted)', verdict: 'denied', reason: 'switched_off' });
+      result.explanations.push(`[Palisade refused the call to ${listed ? call.name : 'a tool'}: tool calls are switched off for now.]`);
+      if (policy.onDeny === 'block') result.blocked = true;
+      continue;
+    }
     const decision = decideToolCall({ policy, name: call.name, arguments: call.arguments, caller: context.caller });
     // A name the policy does not know came from the model: it is not a metric label or a log field as it is.
     const known = decision.verdict !== 'deny' || decision.reason !== 'unlisted';

@@ -28,6 +28,9 @@ import { forwardedRequest } from './forwarded-request.js';
 import { newCanary, outputContext } from './output-context.js';
 import { toolSessionId } from './tool-session-id.js';
 import { upstreamRequestFor } from './upstream-request.js';
+import { admitRequest } from '../operations/admit-request.js';
+import { reportViolation } from '../operations/report-violation.js';
+import { scaleLimits } from '../../ops/abuse/abuse-response.js';
 
 /** A response worked out but not sent yet: it waits for the audit event to be durable. */
 interface PendingResponse {
@@ -77,6 +80,7 @@ export function createCompletionHandler(deps: GatewayDependencies, format: WireF
   const endpoint = format === 'openai' ? 'chat.completions' : 'messages';
   const now = (): Date => deps.now?.() ?? new Date();
   const { config } = deps;
+  const ops = deps.operations;
   const limitDefaults = { key: limitsFromWire(config.limits.key_defaults), tenant: limitsFromWire(config.limits.tenant_defaults) };
 
   return async (fastifyRequest: FastifyRequest, reply: FastifyReply): Promise<void> => {
@@ -126,6 +130,11 @@ export function createCompletionHandler(deps: GatewayDependencies, format: WireF
         throw new PalisadeError('not_found', `The model \`${parsed.request.model.slice(0, 100)}\` is not served by this gateway (available: ${available.join(', ')}).`, { details: [{ path: 'model', message: 'unknown model' }] });
       }
       request.route = route;
+      const admission = await stage('operations', () =>
+        admitRequest({ switches: ops.switchBoard, policies: ops.policies, ...(ops.abuse === undefined ? {} : { abuse: ops.abuse }), onAbuseError: config.limits.on_error, onError: (error) => deps.logger.warn({ requestId: request.id, err: String(error) }, 'reading the abuse state failed; the request goes on (limits.on_error: open)') }, { auth, route: route.route, parsed, headers: fastifyRequest.headers }),
+      );
+      request.admission = admission;
+      const engine = admission.policy.engine;
 
       const idempotency = await stage('idempotency', () => claimIdempotencyKey({ store: deps.idempotency, headers: fastifyRequest.headers, tenantId: auth.tenant.id, endpoint, body: parsed.original, ttlMs: config.idempotency.ttl_seconds * 1000, leaseMs: config.idempotency.lease_seconds * 1000 }));
       if (idempotency?.state === 'replay') {
@@ -142,7 +151,9 @@ export function createCompletionHandler(deps: GatewayDependencies, format: WireF
         request.estimatedTokens = estimate.total;
         const acquired = await stage('rate_limit', async () => {
           try {
-            return await deps.limiter.acquire({ subjects: limitSubjects(auth, limitDefaults), estimatedTokens: estimate.total, requestId: request.id });
+            const factor = admission.abuse?.limitFactor ?? 1;
+            const subjects = limitSubjects(auth, limitDefaults).map((subject) => (factor < 1 ? { ...subject, limits: scaleLimits(subject.limits, factor) } : subject));
+            return await deps.limiter.acquire({ subjects, estimatedTokens: estimate.total, requestId: request.id });
           } catch (error) {
             if (config.limits.on_error === 'open') {
               deps.logger.warn({ requestId: request.id, err: String(error) }, 'rate limit store failed; letting the request through (limits.on_error: open)');
@@ -165,8 +176,11 @@ export function createCompletionHandler(deps: GatewayDependencies, format: WireF
         const sessionId = toolSessionId(fastifyRequest.headers);
         const messages = guardMessages(parsed);
         request.checkedMessages = messages;
-        const input = await stage('input_checks', () => deps.engine.check({ messages }, { ...scope, stage: 'input' }));
+        const input = await stage('input_checks', () => engine.check({ messages }, { ...scope, stage: 'input' }));
         request.input = input;
+        // Shadow mode: the candidate decides the same input beside the enforced policy, never in its way.
+        const shadow = admission.policy.shadow?.engine.check({ messages }, { ...scope, stage: 'input' });
+        ops.observer.observe({ requestId: request.id, tenantId: auth.tenant.id, selection: admission.policy, input: { messages }, decision: input }, shadow);
         const inputHeader = decisionHeader([input]);
         if (inputHeader !== undefined) headers['x-palisade-decision'] = inputHeader;
 
@@ -183,11 +197,12 @@ export function createCompletionHandler(deps: GatewayDependencies, format: WireF
           const tools = {
             gate: deps.tools,
             context: {
-              caller: { tenant: auth.tenant.id, route: route.route, scopes: auth.key.scopes, tainted: isTainted(deps.engine.policy.tools, input) },
+              caller: { tenant: auth.tenant.id, route: route.route, scopes: auth.key.scopes, tainted: isTainted(engine.policy.tools, input) },
               keyId: auth.key.id,
               requestId: request.id,
               now: now(),
               budgetsOnError: config.limits.on_error,
+              toolsDisabled: admission.toolsDisabled,
               ...(sessionId === undefined ? {} : { sessionId }),
             },
           };
@@ -208,7 +223,7 @@ export function createCompletionHandler(deps: GatewayDependencies, format: WireF
           headers['x-palisade-upstream'] = result.provider.name;
           if (result.response.kind === 'json') {
             const jsonBody = result.response.body;
-            const body = await stage('output_checks', () => jsonCompletion({ request, engine: deps.engine, scope, body: jsonBody, providerFormat: result.provider.format, tools, ...(route.onBlock === 'refusal' ? { refusal: route.refusalMessage } : {}) }));
+            const body = await stage('output_checks', () => jsonCompletion({ request, engine, scope, body: jsonBody, providerFormat: result.provider.format, tools, ...(route.onBlock === 'refusal' ? { refusal: route.refusalMessage } : {}) }));
             const outputHeader = decisionHeader([request.input, request.output]);
             if (outputHeader !== undefined) headers['x-palisade-decision'] = outputHeader;
             request.status = 200;
@@ -221,7 +236,7 @@ export function createCompletionHandler(deps: GatewayDependencies, format: WireF
             await stage('output_checks', () =>
               streamCompletion({
                 request,
-                engine: deps.engine,
+                engine,
                 scope,
                 events,
                 providerFormat: result.provider.format,
@@ -290,6 +305,7 @@ export function createCompletionHandler(deps: GatewayDependencies, format: WireF
         lease.complete(used).catch((error: unknown) => deps.logger.warn({ requestId: request.id, err: String(error) }, 'releasing a rate limit lease failed'));
       }
       recordCompletionMetrics(deps.metrics, request);
+      if (ops.abuse !== undefined && request.auth !== undefined) reportViolation({ abuse: ops.abuse, auth: request.auth, request, onError: (error) => deps.logger.warn({ requestId: request.id, err: String(error) }, 'recording a policy violation failed') });
       span.setAttributes({ 'palisade.status': request.status ?? 0, 'palisade.action': request.output?.action ?? request.input?.action ?? 'none', ...(request.auth === undefined ? {} : { 'palisade.tenant': request.auth.tenant.id }) });
       span.end();
     }

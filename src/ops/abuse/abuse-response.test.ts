@@ -9,7 +9,7 @@ const tenant = { kind: 'tenant', id: 'acme' } as const;
 const user = { kind: 'user', id: 'u-42' } as const;
 
 /** Both stores and the response on one fake clock. */
-function setup(options: { refreshMs?: number } = {}) {
+function setup(options: { refreshMs?: number; tenantScale?: number } = {}) {
   let time = Date.parse('2030-01-01T00:00:00.000Z');
   const scores = createMemoryAbuseScoreStore({ now: () => time });
   const overrides = createMemoryAbuseOverrideStore();
@@ -23,6 +23,7 @@ function setup(options: { refreshMs?: number } = {}) {
       onStateChange: (change) => changes.push(change),
       onError: (error) => errors.push(error),
       ...(options.refreshMs === undefined ? {} : { overrideRefreshMs: options.refreshMs }),
+      ...(options.tenantScale === undefined ? {} : { tenantScale: options.tenantScale }),
     });
   return {
     abuse: build(),
@@ -37,6 +38,16 @@ function setup(options: { refreshMs?: number } = {}) {
 }
 
 describe('abuse response', () => {
+  it('puts a tenant\'s rungs tenantScale times higher than a key\'s', async () => {
+    const { abuse } = setup({ tenantScale: 3 });
+    // Default ladder: throttled at 10, suspended at 30; a critical violation weighs 30.
+    expect(await abuse.recordViolation({ subject: key, severity: 'critical' })).toMatchObject({ state: 'suspended' });
+    expect(await abuse.recordViolation({ subject: tenant, severity: 'critical' })).toMatchObject({ state: 'throttled' });
+    expect(await abuse.recordViolation({ subject: tenant, severity: 'critical' })).toMatchObject({ state: 'throttled' });
+    expect(await abuse.recordViolation({ subject: tenant, severity: 'critical' })).toMatchObject({ state: 'suspended' });
+    expect(() => setup({ tenantScale: 0 }).build()).toThrow(/tenantScale/);
+  });
+
   it('climbs the default ladder by severity weights and reports each change once', async () => {
     const { abuse, changes, at } = setup();
     const start = at();
@@ -68,7 +79,7 @@ describe('abuse response', () => {
   });
 
   it('gives an override precedence until it expires, and keeps counting underneath', async () => {
-    const { abuse, changes, advance, at } = setup();
+    const { abuse, changes, advance, at } = setup({ tenantScale: 1 });
     await abuse.recordViolation({ subject: key, severity: 'critical' });
     const lifted = await abuse.override({ subject: key, state: 'normal', until: at(10 * minute), reason: 'false positive: security test', by: 'admin001' });
     expect(lifted).toEqual({ state: 'normal', until: at(10 * minute), source: 'override', limitFactor: 1, reason: 'false positive: security test' });

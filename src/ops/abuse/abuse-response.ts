@@ -39,6 +39,12 @@ export interface AbuseResponseOptions {
   scores: AbuseScoreStore;
   overrides: AbuseOverrideStore;
   policy?: Partial<EscalationPolicy>;
+  /**
+   * A tenant gathers the violations of all its keys and users, so its rungs are this many times
+   * higher (default 10): one abusive key should not suspend a whole tenant at the score that
+   * suspends the key.
+   */
+  tenantScale?: number;
   onStateChange?: (change: AbuseStateChange) => void;
   /** A failed background reload of overrides (the ones cached stay in force), or a throwing `onStateChange`. */
   onError?: (error: unknown) => void;
@@ -112,6 +118,9 @@ const DEFAULT_REFRESH_MS = 5_000;
 
 export function createAbuseResponse(options: AbuseResponseOptions): AbuseResponse {
   const policy = escalationPolicy(options.policy);
+  const tenantScale = options.tenantScale ?? 10;
+  if (!(Number.isSafeInteger(tenantScale) && tenantScale >= 1 && tenantScale <= 1_000)) refuse('tenantScale', 'must be a whole number from 1 to 1,000');
+  const tenantPolicy = escalationPolicy({ ...policy, throttleAt: policy.throttleAt * tenantScale, suspendAt: policy.suspendAt * tenantScale });
   const { scores, overrides } = options;
   const now = options.now ?? (() => new Date());
   const refreshMs = options.overrideRefreshMs ?? DEFAULT_REFRESH_MS;
@@ -178,7 +187,7 @@ export function createAbuseResponse(options: AbuseResponseOptions): AbuseRespons
     async recordViolation(violation) {
       checkAbuseSubject(violation.subject);
       if (!violationSeverities.includes(violation.severity)) refuse('severity', `must be one of ${violationSeverities.join(', ')}`);
-      const [result, held] = await Promise.all([scores.record({ subject: violation.subject, weight: policy.weights[violation.severity], policy }), cachedOverrides()]);
+      const [result, held] = await Promise.all([scores.record({ subject: violation.subject, weight: policy.weights[violation.severity], policy: violation.subject.kind === 'tenant' ? tenantPolicy : policy }), cachedOverrides()]);
       const at = now();
       const current = status(violation.subject, result.current, held, at);
       if (result.current.state !== result.previous.state) {

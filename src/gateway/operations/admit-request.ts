@@ -1,0 +1,106 @@
+/**
+ * The operations stage of the lifecycle (docs/lifecycle.md), right after the route is known and
+ * before anything is spent on the request: which policy decides it, whether a kill switch stops
+ * or tightens it, and whether its key, tenant or end user is throttled or suspended for abuse.
+ *
+ *     policy    ─ the active version, a rollout's arm, or (degrade) the version a switch forces
+ *     switches  ─ off → 503 `unavailable` with Retry-After; degrade → tools refused, policy forced
+ *     abuse     ─ suspended → 403 with Retry-After; throttled → the limits scaled down
+ *
+ * Everything here only tightens: nothing can let through a request the rest would refuse.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import { PalisadeError } from '../../core/errors.js';
+import type { Authentication } from '../../keys/authenticate.js';
+import type { AbuseResponse, AbuseStatus } from '../../ops/abuse/abuse-response.js';
+import type { AbuseSubject } from '../../ops/abuse/abuse-score-store.js';
+import type { SwitchBoard } from '../../ops/switches/switch-board.js';
+import { switchedOffError } from '../../ops/switches/switched-off-error.js';
+import type { SwitchRecord } from '../../ops/switches/switch-store.js';
+import type { ParsedChatRequest } from '../wire/guard-messages.js';
+import type { PolicySelection, PolicySelector } from './policy-selector.js';
+
+export interface Admission {
+  /** The policy that decides this request (and, in shadow mode, the one evaluated beside it). */
+  policy: PolicySelection;
+  /** A degrade switch refuses every tool call of the answer. */
+  toolsDisabled: boolean;
+  /** The switches that applied (degrade ones; an off one refuses instead), for the audit event. */
+  switches: readonly SwitchRecord[];
+  /** Set when the caller is throttled: its limits are multiplied by `limitFactor`. */
+  abuse?: AbuseStatus & { subject?: AbuseSubject };
+  endUserId?: string;
+}
+
+export interface AdmitRequestOptions {
+  switches: SwitchBoard;
+  policies: PolicySelector;
+  abuse?: AbuseResponse;
+  /** When the abuse store cannot be read: let the request through (`open`) or refuse it (`closed`), as `limits.on_error`. */
+  onAbuseError: 'open' | 'closed';
+  onError: (error: unknown) => void;
+}
+
+const MAX_END_USER_ID = 256;
+
+/** The end user the client names: the `x-palisade-end-user` header, OpenAI's `user`, or Anthropic's `metadata.user_id`. */
+export function endUserId(parsed: ParsedChatRequest, headers: IncomingHttpHeaders): string | undefined {
+  const header = headers['x-palisade-end-user'];
+  const fromHeader = typeof header === 'string' ? header : undefined;
+  const fromBody = parsed.format === 'openai' ? parsed.request.user : parsed.request.metadata?.user_id;
+  const id = fromHeader ?? fromBody ?? undefined;
+  return id === undefined || id === '' ? undefined : id.slice(0, MAX_END_USER_ID);
+}
+
+/** The tools a request offers the model, by name (a tool switch covers the requests that offer it). */
+function offeredTools(parsed: ParsedChatRequest): string[] {
+  const tools = (parsed.request as { tools?: unknown }).tools;
+  if (!Array.isArray(tools)) return [];
+  const names: string[] = [];
+  for (const tool of tools as { name?: unknown; function?: { name?: unknown } }[]) {
+    const name = tool?.function?.name ?? tool?.name;
+    if (typeof name === 'string') names.push(name);
+  }
+  return names;
+}
+
+export async function admitRequest(options: AdmitRequestOptions, request: { auth: Authentication; route: string; parsed: ParsedChatRequest; headers: IncomingHttpHeaders }): Promise<Admission> {
+  const { auth, parsed } = request;
+  const endUser = endUserId(parsed, request.headers);
+  let policy = options.policies.select({ tenantId: auth.tenant.id, keyId: auth.key.id, ...(endUser === undefined ? {} : { endUserId: endUser }) });
+  const verdict = options.switches.evaluate({
+    route: request.route,
+    model: parsed.request.model,
+    tenant: auth.tenant.id,
+    keyId: auth.key.id,
+    tools: offeredTools(parsed),
+    detectors: policy.engine.policy.detectors.map((configured) => configured.detector.id),
+  });
+  if (verdict.state === 'off') throw switchedOffError(verdict);
+  const forced = verdict.degrade?.policies.at(-1);
+  // The most recently flipped forced version decides; shadow comparison stops for requests it covers.
+  if (forced !== undefined && forced !== policy.version) policy = await options.policies.forcedArm(forced);
+
+  const admission: Admission = { policy, toolsDisabled: verdict.degrade?.tools === 'disabled', switches: verdict.applied, ...(endUser === undefined ? {} : { endUserId: endUser }) };
+  if (options.abuse === undefined) return admission;
+  const subjects: AbuseSubject[] = [
+    { kind: 'key', id: auth.key.id },
+    { kind: 'tenant', id: auth.tenant.id },
+    ...(endUser === undefined ? [] : [{ kind: 'user' as const, id: `${auth.tenant.id}:${endUser}` }]),
+  ];
+  let status: AbuseStatus & { subject?: AbuseSubject };
+  try {
+    status = await options.abuse.strictest(subjects);
+  } catch (error) {
+    if (options.onAbuseError === 'closed') throw new PalisadeError('unavailable', 'the abuse-response store is unavailable', { cause: error, retryAfter: 1 });
+    options.onError(error);
+    return admission;
+  }
+  if (status.state === 'suspended') {
+    const whose = status.subject?.kind === 'tenant' ? 'your tenant' : status.subject?.kind === 'user' ? 'this end user' : 'this API key';
+    const retryAfter = status.until === undefined ? undefined : Math.max(1, Math.ceil((status.until.getTime() - Date.now()) / 1000));
+    throw new PalisadeError('forbidden', `Requests from ${whose} are suspended after repeated policy violations${status.until === undefined ? '' : ` until ${status.until.toISOString()}`}.`, retryAfter === undefined ? {} : { retryAfter });
+  }
+  if (status.state === 'throttled') admission.abuse = status;
+  return admission;
+}

@@ -1,0 +1,116 @@
+/**
+ * What a replica learns about a running rollout from the requests it serves: each request's
+ * outcome goes into this replica's health windows (`RolloutHealth`, for automatic roll-back), and
+ * in shadow mode each comparison of the two policies goes into the shadow store (disagreements
+ * kept as redacted examples, for `palisade rollout status`).
+ *
+ * Like with like: in shadow mode only the requests in the candidate's share are compared, and
+ * both arms' outcomes are those of the same requests. In enforce mode each arm records its own
+ * requests.
+ *
+ * Nothing here may slow or fail a request: the shadow store is written in the background, and a
+ * failed write is reported and dropped.
+ */
+import { isDelivered } from '../../core/action.js';
+import type { Decision } from '../../core/decision.js';
+import type { GuardInput } from '../../pipeline/guard-input.js';
+import { redactForRecord } from '../../pipeline/redact-for-record.js';
+import { createRolloutHealth, type RolloutArm, type RolloutHealth, type RolloutHealthOptions } from '../../ops/rollouts/rollout-health.js';
+import type { ShadowStore, ShadowVerdict } from '../../ops/rollouts/shadow-store.js';
+import type { PolicySelection } from './policy-selector.js';
+
+export interface ObservedRequest {
+  requestId: string;
+  tenantId: string;
+  selection: PolicySelection;
+  /** What was checked (for a disagreement's example, redacted). */
+  input: GuardInput;
+  /** The enforced decision. */
+  decision: Decision;
+}
+
+export interface RolloutObserver {
+  /** Records the enforced decision; in shadow mode, also the candidate's, once it is known. */
+  observe(request: ObservedRequest, shadow?: Promise<Decision>): void;
+  /** A user reported an answer served under this rollout arm. */
+  reportedByUser(rolloutId: string, arm: RolloutArm): void;
+  /** The health windows of a rollout on this replica (created on first use; one rollout at a time). */
+  health(rolloutId: string): RolloutHealth;
+}
+
+export interface RolloutObserverOptions {
+  shadow: ShadowStore;
+  /** How the audit log keeps content: with `none`, disagreements are kept without an example. */
+  contentMode: 'none' | 'redacted' | 'full';
+  healthOptions?: RolloutHealthOptions;
+  onError: (error: unknown) => void;
+  onComparison?: (comparison: { disagreed: boolean }) => void;
+  now?: () => Date;
+}
+
+function verdict(decision: Decision): ShadowVerdict {
+  const categories = decision.findings.filter((finding) => finding.action === decision.action).map((finding) => finding.category);
+  return { action: decision.action, categories: [...new Set(categories)].slice(0, 32) };
+}
+
+/** The checked text with every labelled finding of either decision redacted, as JSON. */
+function example(input: GuardInput, active: Decision, candidate: Decision): string {
+  const merged: Decision = { ...active, findings: [...active.findings, ...candidate.findings] };
+  const redacted = redactForRecord(input, merged);
+  return typeof redacted === 'string' ? redacted : JSON.stringify(redacted);
+}
+
+export function createRolloutObserver(options: RolloutObserverOptions): RolloutObserver {
+  const now = options.now ?? (() => new Date());
+  let current: { id: string; health: RolloutHealth } | undefined;
+
+  function health(rolloutId: string): RolloutHealth {
+    if (current?.id !== rolloutId) current = { id: rolloutId, health: createRolloutHealth(options.healthOptions) };
+    return current.health;
+  }
+
+  function record(rolloutId: string, arm: RolloutArm, decision: Decision): void {
+    health(rolloutId).record({ arm, blocked: !isDelivered(decision.action), detectorError: decision.errors.length > 0, detectorLatencyMs: decision.timings.total });
+  }
+
+  return {
+    observe(request, shadow) {
+      const rollout = request.selection.rollout;
+      if (rollout === undefined) return;
+      if (rollout.mode === 'enforce') {
+        record(rollout.id, rollout.arm, request.decision);
+        return;
+      }
+      if (shadow === undefined) return;
+      shadow.then(
+        (candidate) => {
+          record(rollout.id, 'active', request.decision);
+          record(rollout.id, 'candidate', candidate);
+          const disagreed = candidate.action !== request.decision.action;
+          options.onComparison?.({ disagreed });
+          const comparison = {
+            rolloutId: rollout.id,
+            requestId: request.requestId,
+            tenantId: request.tenantId,
+            stage: request.decision.stage,
+            active: verdict(request.decision),
+            candidate: verdict(candidate),
+            at: now(),
+            ...(disagreed && options.contentMode !== 'none' ? { example: example(request.input, request.decision, candidate) } : {}),
+          };
+          options.shadow.record(comparison).catch(options.onError);
+        },
+        (error: unknown) => {
+          // The candidate failed where the active policy did not: that is a detector error of the candidate's.
+          record(rollout.id, 'active', request.decision);
+          health(rollout.id).record({ arm: 'candidate', blocked: false, detectorError: true });
+          options.onError(error);
+        },
+      );
+    },
+    reportedByUser(rolloutId, arm) {
+      health(rolloutId).recordUserReport({ arm });
+    },
+    health,
+  };
+}

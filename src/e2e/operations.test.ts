@@ -200,7 +200,7 @@ describe('operations through a running gateway', () => {
       const propose = () => openaiCompletion({ text: '', toolCalls: [{ id: 'call_1', name: 'search_docs', arguments: { query: 'pricing' } }] });
       upstream.enqueue(propose());
       const allowed = await openai.chat.completions.create({ model: 'agent-model', messages: [{ role: 'user', content: 'find pricing' }] });
-      expect(allowed.choices[0]?.message.tool_calls?.map((call) => call.function.name)).toEqual(['search_docs']);
+      expect(allowed.choices[0]?.message.tool_calls?.map((call) => call.id)).toEqual(['call_1']);
 
       await flip({ scope: 'tenant', id: 'default', state: 'degrade', degrade: { tools: 'disabled' }, reason: 'revoke tool permissions' });
       await new Promise((resolve) => setTimeout(resolve, 1_300));

@@ -5,6 +5,7 @@ import type { StoredAnchor } from './audit-store.js';
 import type { AuditProblem, AuditVerification, UnanchoredTail } from './audit-verification.js';
 import { canonicalJson } from './canonical-json.js';
 import { exportRecordSchema, type ExportHeader, type ExportWriter } from './export-audit-log.js';
+import { IncidentBundleCheck } from './incident-bundle-check.js';
 import { WriterChainCheck } from './writer-chain-check.js';
 
 /**
@@ -14,6 +15,10 @@ import { WriterChainCheck } from './writer-chain-check.js';
  * header. It proves the file is a consistent piece of an anchored log; that it is a piece of
  * *this* log is shown by the live log holding its last anchor (`verifyAuditLog` with
  * `expectedAnchor` set to the returned `anchorHead`).
+ *
+ * An incident bundle (`incident-bundle-format.ts`) is checked further: its timeline must be the
+ * one its events make, and each policy text must match its hash (`incident-bundle-check.ts`).
+ * A file without the header's `bundle` field is a plain export and is checked as before.
  */
 export async function verifyExport(lines: AsyncIterable<string> | Iterable<string>): Promise<AuditVerification> {
   const problems: AuditProblem[] = [];
@@ -24,6 +29,7 @@ export async function verifyExport(lines: AsyncIterable<string> | Iterable<strin
   let writer: { spec: ExportWriter; check: WriterChainCheck | undefined } | undefined;
   let eventsChecked = 0;
   let lineNumber = 0;
+  let bundle: IncidentBundleCheck | undefined;
 
   const finishAnchors = (): void => {
     if (anchorsDone || header === undefined) return;
@@ -47,7 +53,7 @@ export async function verifyExport(lines: AsyncIterable<string> | Iterable<strin
     }
     writer = undefined;
   };
-  const fail = (problem: AuditProblem): AuditVerification => summary({ header, problems: [...problems, problem], eventsChecked, anchors });
+  const fail = (problem: AuditProblem): AuditVerification => summary({ header, problems: [...problems, problem], eventsChecked, anchors, bundle });
 
   for await (const text of lines) {
     lineNumber += 1;
@@ -64,9 +70,31 @@ export async function verifyExport(lines: AsyncIterable<string> | Iterable<strin
     if (record.record === 'header') {
       if (header !== undefined) return fail({ kind: 'edited', message: `line ${lineNumber}: a second header` });
       header = record;
+      if (record.bundle !== undefined) bundle = new IncidentBundleCheck(record, record.bundle);
       continue;
     }
     if (header === undefined) return fail({ kind: 'edited', message: 'the export does not start with its header' });
+    if (record.record === 'incident' || record.record === 'timeline' || record.record === 'policy-version') {
+      if (bundle === undefined) return fail({ kind: 'edited', record: record.record, message: `line ${lineNumber}: an incident bundle's record in an export whose header declares no bundle` });
+      if (record.record === 'incident') {
+        if (bundle.hasIncident || anchors !== undefined || writerIndex >= 0 || bundle.hasTimeline) return fail({ kind: 'reordered', record: 'incident', message: `line ${lineNumber}: the incident record must follow the header, once` });
+        const problem = bundle.incident(record.incident);
+        if (problem !== undefined) return fail(problem);
+      } else if (!bundle.hasIncident) {
+        return fail({ kind: 'deleted', record: 'incident', message: `line ${lineNumber}: the incident bundle lacks its incident record` });
+      } else if (record.record === 'timeline') {
+        if (bundle.hasTimeline) return fail({ kind: 'edited', record: 'timeline', message: `line ${lineNumber}: a second timeline` });
+        finishAnchors();
+        finishWriter();
+        bundle.timeline(record);
+      } else {
+        if (!bundle.hasTimeline) return fail({ kind: 'deleted', record: 'timeline', message: `line ${lineNumber}: a policy version, but no timeline before it` });
+        bundle.policyVersion(record);
+      }
+      continue;
+    }
+    if (bundle !== undefined && !bundle.hasIncident) return fail({ kind: 'deleted', record: 'incident', message: `line ${lineNumber}: the incident bundle lacks its incident record` });
+    if (bundle?.hasTimeline === true) return fail({ kind: 'reordered', message: `line ${lineNumber}: an ${record.record} after the incident bundle's timeline` });
     if (record.record === 'anchor') {
       if (anchorsDone) return fail({ kind: 'reordered', anchorSeq: record.seq, message: `line ${lineNumber}: an anchor after the events` });
       if (anchors === undefined && record.seq !== header.anchors?.firstSeq) {
@@ -95,6 +123,7 @@ export async function verifyExport(lines: AsyncIterable<string> | Iterable<strin
       mustReach: spec.lastSeq,
     });
     writer.check.push({ seq: record.seq, prevHash: record.prevHash, hash: record.hash, json: jsonOf(record.event) });
+    bundle?.event(record.event);
   }
   if (header === undefined) return fail({ kind: 'truncated', message: 'the export is empty' });
   finishAnchors();
@@ -102,7 +131,8 @@ export async function verifyExport(lines: AsyncIterable<string> | Iterable<strin
   for (const spec of header.writers.slice(writerIndex + 1)) {
     problems.push({ kind: 'deleted', writerId: spec.writerId, seq: spec.firstSeq, message: `writer ${spec.writerId}: its events are missing from the export` });
   }
-  return summary({ header, problems, eventsChecked, anchors });
+  if (bundle !== undefined) problems.push(...bundle.end());
+  return summary({ header, problems, eventsChecked, anchors, bundle });
 }
 
 function storedAnchor(record: { seq: number; prevHash: string; hash: string; body: unknown }): StoredAnchor {
@@ -120,8 +150,9 @@ function jsonOf(value: unknown): string {
   }
 }
 
-function summary(options: { header: ExportHeader | undefined; problems: AuditProblem[]; eventsChecked: number; anchors: AnchorChainCheck | undefined }): AuditVerification {
+function summary(options: { header: ExportHeader | undefined; problems: AuditProblem[]; eventsChecked: number; anchors: AnchorChainCheck | undefined; bundle: IncidentBundleCheck | undefined }): AuditVerification {
   const { header, problems, eventsChecked, anchors } = options;
+  const bundle = options.bundle?.summary();
   const unanchored: UnanchoredTail[] = problems.length > 0 || header === undefined
     ? []
     : header.writers.filter((spec) => spec.witnessSeq === undefined).map((spec) => ({ writerId: spec.writerId, fromSeq: spec.firstSeq, toSeq: spec.lastSeq }));
@@ -135,5 +166,6 @@ function summary(options: { header: ExportHeader | undefined; problems: AuditPro
     unanchored,
     ...(firstProblem === undefined ? {} : { firstProblem }),
     problems,
+    ...(bundle === undefined ? {} : { bundle }),
   };
 }

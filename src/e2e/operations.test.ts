@@ -256,6 +256,10 @@ describe('operations through a running gateway', () => {
         expect((await chat(gateway.url, { key: candidate.key, content: 'pineapple on pizza?' })).status).toBe(400);
         expect((await chat(gateway.url, { key: active.key, content: 'pineapple on pizza?' })).status).toBe(200);
       }
+      // Each request's audit event says which version decided it, under which arm.
+      const served = await chat(gateway.url, { key: active.key, content: 'hello' });
+      const event = (await audit('request')).find((each) => each.id === served.headers.get('x-palisade-request-id'));
+      expect(event?.data.operations).toMatchObject({ policy_version: rollout.baseline, rollout: { id: rollout.id, arm: 'active', mode: 'enforce' } });
       await end(rollout);
       expect((await chat(gateway.url, { key: candidate.key, content: 'pineapple on pizza?' })).status).toBe(200);
     });

@@ -61,6 +61,10 @@ export function registerReportRoutes(app: FastifyInstance, deps: GatewayDependen
       ...(body.end_user_id === undefined ? {} : { endUserId: body.end_user_id }),
     });
     if (result.state === 'exists') return reportToClient(result.record);
+    // A report on an answer served under a running rollout counts against that arm's health.
+    const rollout = (event.event.data.operations as { rollout?: { id?: unknown; arm?: unknown } } | undefined)?.rollout;
+    const running = deps.operations.policies.rollout;
+    if (running !== undefined && rollout?.id === running.id && (rollout.arm === 'active' || rollout.arm === 'candidate')) deps.operations.observer.reportedByUser(running.id, rollout.arm);
     await deps.audit.writer.append({ id: `${result.record.id}-created`, type: 'report-created', time: at.toISOString(), tenantId: auth.tenant.id, actor: auth.key.id, data: reportEventData(result.record) });
     return reply.code(201).send(reportToClient(result.record));
   });

@@ -1,3 +1,4 @@
+import type { Admission } from '../operations/admit-request.js';
 import type { AuditEvent } from '../../audit/audit-event.js';
 import { mostRestrictive } from '../../core/action.js';
 import type { Decision } from '../../core/decision.js';
@@ -60,6 +61,18 @@ function attemptRecord(attempt: UpstreamAttempt): Record<string, unknown> {
   return error === undefined ? rest : { ...rest, error: { failure: error.failure } };
 }
 
+/** Which policy version decided, under which rollout arm, and what switches or throttling applied. */
+function operationsRecord(admission: Admission): Record<string, unknown> {
+  const { policy } = admission;
+  return {
+    policy_version: policy.version,
+    ...(policy.rollout === undefined ? {} : { rollout: { id: policy.rollout.id, arm: policy.rollout.arm, mode: policy.rollout.mode } }),
+    ...(admission.switches.length === 0 ? {} : { switches: admission.switches.map((record) => ({ scope: record.scope, id: record.id, state: record.state, version: record.version })) }),
+    ...(admission.toolsDisabled ? { tools_disabled: true } : {}),
+    ...(admission.abuse === undefined ? {} : { throttled: { subject_kind: admission.abuse.subject?.kind ?? null, limit_factor: admission.abuse.limitFactor } }),
+  };
+}
+
 /** The one audit event of a completion request, built from what its stages recorded. */
 export function completionAuditEvent(request: CompletionRequest, options: { contentMode: 'none' | 'redacted' | 'full'; now: Date }): AuditEvent {
   const action = request.output === undefined ? (request.input?.action ?? 'allow') : mostRestrictive(request.input?.action ?? 'allow', request.output.action);
@@ -85,6 +98,7 @@ export function completionAuditEvent(request: CompletionRequest, options: { cont
       ...(request.estimatedTokens === undefined ? {} : { estimated_tokens: request.estimatedTokens }),
       ...(request.errorCode === undefined ? {} : { error: request.errorCode }),
       ...(request.idempotencyKey === undefined ? {} : { idempotency_key: request.idempotencyKey, replayed: request.replayed === true }),
+      ...(request.admission === undefined ? {} : { operations: operationsRecord(request.admission) }),
       ...(content === undefined ? {} : { content }),
     },
   };

@@ -298,6 +298,11 @@ describe('operations through a running gateway', () => {
       expect(events.find((event) => event.data.rollout_id === rollout.id)).toMatchObject({ actor: 'system', data: { automatic: true } });
       const alert = await eventually(async () => alerts.find((each) => each.kind === 'rollout-rolled-back'), (value) => value !== undefined);
       expect(alert).toMatchObject({ severity: 'critical', details: { rollout_id: rollout.id } });
+      // An incident is open for it, with the roll-back on its timeline.
+      const incidentId = (alert?.details as Record<string, unknown>).incident_id as string;
+      const incident = await gatewayCall<{ status: string; title: string; timeline: { entries: { type: string }[] } }>(gateway.url, { path: `/admin/v1/incidents/${incidentId}`, key: gateway.key });
+      expect(incident.body).toMatchObject({ status: 'open', title: `Rollout ${rollout.id} rolled back automatically` });
+      expect(incident.body.timeline.entries.map((entry) => entry.type)).toEqual(expect.arrayContaining(['incident-opened', 'rollout-rolled-back']));
       // The candidate's share is back on the baseline.
       expect((await eventually(() => chat(gateway.url, { key: candidate.key, content: 'a pineapple question' }), (result) => result.status === 200)).status).toBe(200);
     });

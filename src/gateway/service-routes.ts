@@ -14,7 +14,7 @@ function withTimeout(check: Promise<void>, ms: number): Promise<void> {
 
 /**
  * `GET /v1/models` (both SDKs' shapes in one list), `/healthz` (the process answers),
- * `/readyz` (its stores answer; upstream breakers are reported but do not fail readiness: an
+ * `/readyz` (its stores answer and it is not drained by the global kill switch; upstream breakers are reported but do not fail readiness: an
  * upstream outage is not a reason to take a replica out of the load balancer) and `/metrics`.
  */
 export function registerServiceRoutes(app: FastifyInstance, deps: GatewayDependencies): void {
@@ -38,12 +38,16 @@ export function registerServiceRoutes(app: FastifyInstance, deps: GatewayDepende
       }),
     );
     const upstreams = deps.models.providers().map((provider) => ({ name: provider.name, circuit: provider.circuitState() }));
-    const ready = checks.every((check) => check.status === 'ok');
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', checks, upstreams });
+    // Drained (the global kill switch off): every new request would be refused, so load balancers should stop sending them.
+    const drained = deps.operations.switchBoard.evaluate({}).state === 'off';
+    const ready = checks.every((check) => check.status === 'ok') && !drained;
+    return reply.code(ready ? 200 : 503).send({ status: drained ? 'draining' : ready ? 'ready' : 'not_ready', checks, upstreams });
   });
 
   app.get('/metrics', async (_request, reply) => {
     for (const provider of deps.models.providers()) deps.metrics.breakerState.set({ provider: provider.name }, provider.circuitState() === 'closed' ? 0 : 1);
+    const switches = deps.operations.switchBoard.active();
+    for (const state of ['degrade', 'off'] as const) deps.metrics.switchesActive.set({ state }, switches.filter((record) => record.state === state).length);
     return reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
 }

@@ -17,6 +17,7 @@ import type { AbuseSubject } from '../../ops/abuse/abuse-score-store.js';
 import type { SwitchBoard } from '../../ops/switches/switch-board.js';
 import { switchedOffError } from '../../ops/switches/switched-off-error.js';
 import type { SwitchRecord } from '../../ops/switches/switch-store.js';
+import type { Metrics } from '../../telemetry/metrics.js';
 import type { ParsedChatRequest } from '../wire/guard-messages.js';
 import type { PolicySelection, PolicySelector } from './policy-selector.js';
 
@@ -39,6 +40,7 @@ export interface AdmitRequestOptions {
   /** When the abuse store cannot be read: let the request through (`open`) or refuse it (`closed`), as `limits.on_error`. */
   onAbuseError: 'open' | 'closed';
   onError: (error: unknown) => void;
+  metrics: Pick<Metrics, 'switchRefusals' | 'abuseRefusals' | 'rolloutRequests'>;
 }
 
 const MAX_END_USER_ID = 256;
@@ -76,11 +78,15 @@ export async function admitRequest(options: AdmitRequestOptions, request: { auth
     tools: offeredTools(parsed),
     detectors: policy.engine.policy.detectors.map((configured) => configured.detector.id),
   });
-  if (verdict.state === 'off') throw switchedOffError(verdict);
+  if (verdict.state === 'off') {
+    options.metrics.switchRefusals.inc({ scope: verdict.applied[0]?.scope ?? 'global' });
+    throw switchedOffError(verdict);
+  }
   const forced = verdict.degrade?.policies.at(-1);
   // The most recently flipped forced version decides; shadow comparison stops for requests it covers.
   if (forced !== undefined && forced !== policy.version) policy = await options.policies.forcedArm(forced);
 
+  if (policy.rollout !== undefined) options.metrics.rolloutRequests.inc({ arm: policy.rollout.arm, mode: policy.rollout.mode });
   const admission: Admission = { policy, toolsDisabled: verdict.degrade?.tools === 'disabled', switches: verdict.applied, ...(endUser === undefined ? {} : { endUserId: endUser }) };
   if (options.abuse === undefined) return admission;
   const subjects: AbuseSubject[] = [
@@ -97,6 +103,7 @@ export async function admitRequest(options: AdmitRequestOptions, request: { auth
     return admission;
   }
   if (status.state === 'suspended') {
+    options.metrics.abuseRefusals.inc();
     const whose = status.subject?.kind === 'tenant' ? 'your tenant' : status.subject?.kind === 'user' ? 'this end user' : 'this API key';
     const retryAfter = status.until === undefined ? undefined : Math.max(1, Math.ceil((status.until.getTime() - Date.now()) / 1000));
     throw new PalisadeError('forbidden', `Requests from ${whose} are suspended after repeated policy violations${status.until === undefined ? '' : ` until ${status.until.toISOString()}`}.`, retryAfter === undefined ? {} : { retryAfter });

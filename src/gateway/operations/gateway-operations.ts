@@ -2,6 +2,7 @@ import type { AuditEvent } from '../../audit/audit-event.js';
 import type { AbuseResponse } from '../../ops/abuse/abuse-response.js';
 import type { AbuseOverrideStore } from '../../ops/abuse/abuse-override-store.js';
 import type { AlertSender } from '../../ops/alerts/alert-sender.js';
+import type { IncidentStore } from '../../ops/incidents/incident-store.js';
 import type { PolicyVersionStore } from '../../ops/rollouts/policy-version-store.js';
 import type { RolloutStore } from '../../ops/rollouts/rollout-store.js';
 import type { ShadowStore } from '../../ops/rollouts/shadow-store.js';
@@ -30,6 +31,7 @@ export interface GatewayOperations {
   abuse?: AbuseResponse;
   abuseOverrides: AbuseOverrideStore;
   alerts: AlertSender;
+  incidents: IncidentStore;
   /** Compiles a policy text as the gateway would (checks a push before it is stored). */
   checkPolicy: (text: string, name: string) => { name: string };
   /** Appends an operational event to the audit log (and so to the timeline of every open incident). */

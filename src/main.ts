@@ -21,6 +21,9 @@ import { createSqliteRolloutStore } from './adapters/sqlite/sqlite-rollout-store
 import { createSqliteShadowStore } from './adapters/sqlite/sqlite-shadow-store.js';
 import { createSqliteSwitchStore } from './adapters/sqlite/sqlite-switch-store.js';
 import type { AbuseOverrideStore } from './ops/abuse/abuse-override-store.js';
+import type { IncidentStore } from './ops/incidents/incident-store.js';
+import { createPostgresIncidentStore } from './adapters/postgres/postgres-incident-store.js';
+import { createSqliteIncidentStore } from './adapters/sqlite/sqlite-incident-store.js';
 import type { AbuseScoreStore } from './ops/abuse/abuse-score-store.js';
 import { createMemoryAbuseScoreStore } from './ops/abuse/memory-abuse-score-store.js';
 import type { PolicyVersionStore } from './ops/rollouts/policy-version-store.js';
@@ -87,6 +90,8 @@ export interface Stores {
   shadow: ShadowStore;
   /** Operators' overrides of the abuse ladder. */
   abuseOverrides: AbuseOverrideStore;
+  /** Incidents (their timelines are read from the audit log). */
+  incidents: IncidentStore;
   /** With PostgreSQL: a LISTEN connection that hears every flip (opened on demand, closed with the stores). */
   switchNotifier?: () => Promise<SwitchNotifier>;
   /** What the stores run on, for messages: `sqlite:<path>` or `postgres`. */
@@ -113,6 +118,7 @@ export async function openStores(config: GatewayConfig): Promise<Stores> {
       const rollouts = await createPostgresRolloutStore(pool, { schema });
       const shadow = await createPostgresShadowStore(pool, { schema });
       const abuseOverrides = await createPostgresAbuseOverrideStore(pool, { schema });
+      const incidents = await createPostgresIncidentStore(pool, { schema });
       const databaseUrl = config.databaseUrl;
       let notifier: Promise<SwitchNotifier> | undefined;
       return {
@@ -126,6 +132,7 @@ export async function openStores(config: GatewayConfig): Promise<Stores> {
         rollouts,
         shadow,
         abuseOverrides,
+        incidents,
         switchNotifier: () => (notifier ??= createPostgresSwitchNotifier({ url: databaseUrl, channel })),
         description: 'postgres',
         readiness: [{ name: 'postgres', check: async () => void (await pool.query('SELECT 1')) }],
@@ -151,6 +158,7 @@ export async function openStores(config: GatewayConfig): Promise<Stores> {
     rollouts: createSqliteRolloutStore(db),
     shadow: createSqliteShadowStore(db),
     abuseOverrides: createSqliteAbuseOverrideStore(db),
+    incidents: createSqliteIncidentStore(db),
     description: `sqlite:${config.storage.sqlite_path}`,
     readiness: [{ name: 'sqlite', check: async () => void db.prepare('SELECT 1').get() }],
     close: async () => {

@@ -17,14 +17,16 @@ import { createRolloutController, type RolloutTransitionReport } from './gateway
 import { createRolloutObserver } from './gateway/operations/rollout-observer.js';
 import { createPolicySelector } from './gateway/operations/policy-selector.js';
 import type { GatewayOperations } from './gateway/operations/gateway-operations.js';
+import { abusePolicyFromConfig } from './abuse-policy-from-config.js';
+import { abuseStateChangeEvent } from './ops/abuse/abuse-actions.js';
 import { createAbuseResponse, type AbuseStateChange } from './ops/abuse/abuse-response.js';
 import { createAlertSender, type AlertSender } from './ops/alerts/alert-sender.js';
 import type { Alert } from './ops/alerts/alert.js';
+import { openIncident } from './ops/incidents/incident-actions.js';
 import { policyTextHash } from './ops/rollouts/policy-version-store.js';
 import type { RolloutHealthThresholds } from './ops/rollouts/rollout-health.js';
 import { createSwitchBoard } from './ops/switches/switch-board.js';
-import type { SwitchNotifier } from './ops/switches/switch-notifier.js';
-import { createNotifyingSwitchStore } from './ops/switches/notifying-switch-store.js';
+import { openSwitchFlips } from './open-switch-flips.js';
 import { createGuardEngine, type GuardEngine } from './pipeline/guard-engine.js';
 import { parsePolicy } from './policy/load-policy.js';
 import type { Logger } from './telemetry/logger.js';
@@ -41,8 +43,6 @@ export interface StartOperationsOptions {
   writer: AuditWriter;
   logger: Logger;
   metrics: Metrics;
-  /** Called after an automatic roll-back was recorded (the incident is opened there). */
-  onRolledBack?: (report: RolloutTransitionReport) => Promise<void>;
 }
 
 export interface RunningOperations {
@@ -101,16 +101,13 @@ export async function startOperations(options: StartOperationsOptions): Promise<
   });
 
   // Kill switches: notices from Redis pub/sub (when Redis is configured) or PostgreSQL LISTEN/NOTIFY; always the periodic re-read.
-  let notifier: SwitchNotifier | undefined;
-  const openNotifier = limitStores.switchNotifier ?? stores.switchNotifier;
-  if (openNotifier !== undefined) {
-    notifier = await openNotifier().catch((error: unknown) => {
-      logger.warn({ err: String(error) }, 'kill-switch notices are unavailable; replicas pick flips up at their periodic re-read');
-      return undefined;
-    });
-  }
-  // The PostgreSQL store announces its flips itself; with Redis, flips are published after they are stored.
-  const switches = notifier !== undefined && limitStores.switchNotifier !== undefined ? createNotifyingSwitchStore({ store: stores.switches, notifier, onPublishError: (error) => logger.warn({ err: String(error) }, 'a switch flip was stored but not announced; replicas pick it up at their periodic re-read') }) : stores.switches;
+  const { switches, notifier } = await openSwitchFlips({
+    stores,
+    limitStores,
+    listen: true,
+    onNotifierError: (error) => logger.warn({ err: String(error) }, 'kill-switch notices are unavailable; replicas pick flips up at their periodic re-read'),
+    onPublishError: (error) => logger.warn({ err: String(error) }, 'a switch flip was stored but not announced; replicas pick it up at their periodic re-read'),
+  });
   const switchBoard = await createSwitchBoard({
     store: stores.switches,
     ...(notifier === undefined ? {} : { notifier }),
@@ -141,10 +138,25 @@ export async function startOperations(options: StartOperationsOptions): Promise<
 
   const onTransition = async (report: RolloutTransitionReport): Promise<void> => {
     const type = report.kind === 'roll_back' ? 'rollout-rolled-back' : report.kind === 'complete' ? 'rollout-completed' : 'rollout-advanced';
-    await record({ type, actor: 'system', data: { rollout_id: report.rollout.id, candidate: report.rollout.candidate, baseline: report.rollout.baseline, percent: report.rollout.percent, reason: report.reason, automatic: true, ...(report.health === undefined ? {} : { health: { active: report.health.active, candidate: report.health.candidate } }) } });
-    if (report.kind === 'roll_back') {
-      alerts.send({ kind: 'rollout-rolled-back', severity: 'critical', title: `Rollout ${report.rollout.id} was rolled back automatically`, text: report.reason, at: new Date(), details: { rollout_id: report.rollout.id, candidate: report.rollout.candidate.slice(0, 12), baseline: report.rollout.baseline.slice(0, 12) } });
-      await options.onRolledBack?.(report);
+    // An automatic roll-back is an incident: the on-call finds it open, with the roll-back on its timeline.
+    const incident = report.kind === 'roll_back' ? await openIncident({ incidents: stores.incidents, record }, { severity: 2, title: `Rollout ${report.rollout.id} rolled back automatically`, by: 'system', now: new Date() }) : undefined;
+    await record({
+      type,
+      actor: 'system',
+      data: {
+        rollout_id: report.rollout.id,
+        candidate: report.rollout.candidate,
+        baseline: report.rollout.baseline,
+        percent: report.rollout.percent,
+        reason: report.reason,
+        automatic: true,
+        ...(incident === undefined ? {} : { incident_id: incident.id }),
+        ...(report.health === undefined ? {} : { health: { active: report.health.active, candidate: report.health.candidate } }),
+      },
+    });
+    if (incident !== undefined) {
+      alerts.send({ kind: 'rollout-rolled-back', severity: 'critical', title: `Rollout ${report.rollout.id} was rolled back automatically`, text: report.reason, at: new Date(), details: { rollout_id: report.rollout.id, incident_id: incident.id, candidate: report.rollout.candidate.slice(0, 12), baseline: report.rollout.baseline.slice(0, 12) } });
+      logger.error({ rollout: report.rollout.id, incident: incident.id, reason: report.reason }, 'a rollout was rolled back automatically; an incident is open');
     }
   };
   const controller = createRolloutController({
@@ -162,25 +174,10 @@ export async function startOperations(options: StartOperationsOptions): Promise<
     ? createAbuseResponse({
         scores: limitStores.abuseScores,
         overrides: stores.abuseOverrides,
-        policy: {
-          windowMs: abuseSettings.window_seconds * 1000,
-          weights: abuseSettings.weights,
-          throttleAt: abuseSettings.throttle_at,
-          suspendAt: abuseSettings.suspend_at,
-          throttleForMs: abuseSettings.throttle_for_seconds * 1000,
-          suspendForMs: abuseSettings.suspend_for_seconds * 1000,
-          throttleFactor: abuseSettings.throttle_factor,
-        },
+        policy: abusePolicyFromConfig(abuseSettings),
         onStateChange: (change) => {
           metrics.abuseStateChanges.inc({ kind: change.subject.kind, state: change.to, cause: change.cause });
-          const tenantId = change.subject.kind === 'tenant' ? change.subject.id : change.subject.kind === 'user' ? change.subject.id.split(':')[0] : undefined;
-          record({
-            type: 'abuse-state-changed',
-            actor: change.by ?? 'system',
-            ...(tenantId === undefined ? {} : { tenantId }),
-            time: change.at.toISOString(),
-            data: { subject_kind: change.subject.kind, subject_id: change.subject.id, cause: change.cause, from: change.from, to: change.to, until: change.until?.toISOString() ?? null, ...(change.score === undefined ? {} : { score: change.score, severity: change.severity ?? null, masked: change.masked === true }), ...(change.reason === undefined ? {} : { reason: change.reason }) },
-          }).catch((error: unknown) => logger.error({ err: String(error) }, 'auditing an abuse state change failed'));
+          record(abuseStateChangeEvent(change)).catch((error: unknown) => logger.error({ err: String(error) }, 'auditing an abuse state change failed'));
           const alert = abuseAlert(change);
           if (alert !== undefined) alerts.send(alert);
         },
@@ -200,6 +197,7 @@ export async function startOperations(options: StartOperationsOptions): Promise<
     ...(abuse === undefined ? {} : { abuse }),
     abuseOverrides: stores.abuseOverrides,
     alerts,
+    incidents: stores.incidents,
     checkPolicy: (text, name) => compile(text, name).policy,
     record,
   };

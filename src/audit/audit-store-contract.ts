@@ -200,6 +200,29 @@ export function auditStoreContract(backend: string, open: () => Promise<AuditSto
       await two.close();
     });
 
+    it('filters by the acting key, a finding’s category on either stage, and a request with the events that name it', async () => {
+      const writer = createAuditWriter({ store: harness.store, writerId: 'writer-a' });
+      const finding = (category: string) => ({ detector: 'd', category, score: 0.9, action: 'block', source: 'user' });
+      await writer.append(requestEvent(1, { actor: 'key-x', data: { input: { findings: [finding('pii'), finding('prompt_injection')] } } }));
+      await writer.append(requestEvent(2, { data: { input: { findings: [] }, output: { findings: [finding('pii.email')] } } }));
+      await writer.append(requestEvent(6, { data: { input: { findings: [finding('piix'), 'pii'] } } }));
+      await writer.append(requestEvent(3, { data: { label: { category: 'pii' }, input: { findings: 'not a list' } } }));
+      await writer.append({ id: 'approval-1', type: 'approval-approved', time: fixtureTime(4), tenantId: 'tenant-a', actor: 'key-x', data: { request_id: 'req-1', note: 'pii' } });
+      await writer.append(requestEvent(5, { actor: 'key-y', data: { request_id: 'elsewhere', nested: { actor: 'key-x' } } }));
+      const ids = async (query: Parameters<typeof queryAuditLog>[1]['query']) => (await queryAuditLog(harness.store, { scope: { kind: 'operator' }, query })).events.map((event) => event.event.id);
+      expect(await ids({ actor: 'key-x' })).toEqual(['approval-1', 'req-1']);
+      expect(await ids({ category: 'pii' })).toEqual(['req-2', 'req-1']);
+      expect(await ids({ category: 'pii.email' })).toEqual(['req-2']);
+      expect(await ids({ category: 'prompt_injection', actor: 'key-x' })).toEqual(['req-1']);
+      expect(await ids({ category: 'toxicity' })).toEqual([]);
+      expect(await ids({ requestId: 'req-1' })).toEqual(['approval-1', 'req-1']);
+      expect(await ids({ requestId: 'req-1', type: 'request' })).toEqual(['req-1']);
+      expect(await ids({ requestId: 'elsewhere' })).toEqual(['req-5']);
+      expect(await ids({ requestId: 'req-1', category: 'pii', limit: 1 })).toEqual(['req-1']);
+      await expect(ids({ category: 'pii" OR 1=1' })).rejects.toMatchObject({ code: 'invalid_argument' });
+      await writer.close();
+    });
+
     it('exports a time range with the anchors that witness it, verifiable offline', async () => {
       const one = createAuditWriter({ store: harness.store, writerId: 'replica-1', now: fixedNow });
       const two = createAuditWriter({ store: harness.replica, writerId: 'replica-2', now: fixedNow });

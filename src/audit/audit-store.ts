@@ -115,6 +115,15 @@ export interface EventFilter {
   status?: number;
   model?: string;
   id?: string;
+  /** The key (or `cli`, `system`) that acted: the event's top-level `actor`. */
+  actor?: string;
+  /**
+   * A `request` event with a finding of this category or one below it (`pii` matches `pii.email`,
+   * as policy rules do), on the way in or out (`data.input.findings[].category`, `data.output.findings[].category`).
+   */
+  category?: string;
+  /** The request itself (event id) and the events that name it (`data.request_id`: approvals, reports). */
+  requestId?: string;
 }
 
 /** Order is newest first: time, then writer id, then seq, all descending. */

@@ -1,3 +1,4 @@
+import { categoryMatches } from '../core/finding.js';
 import { emptyChain } from './audit-chain.js';
 import {
   assertAnchorContinues,
@@ -165,7 +166,27 @@ function matchesFilter(event: StoredEvent, filter: EventFilter): boolean {
     (filter.action === undefined || columns.action === filter.action) &&
     (filter.status === undefined || columns.status === filter.status) &&
     (filter.model === undefined || columns.model === filter.model) &&
-    (filter.id === undefined || columns.id === filter.id)
+    (filter.id === undefined || columns.id === filter.id) &&
+    matchesContent(event, filter)
+  );
+}
+
+/** The filters on fields inside the event's JSON, read as the SQL backends read them. */
+function matchesContent(event: StoredEvent, filter: EventFilter): boolean {
+  if (filter.actor === undefined && filter.category === undefined && filter.requestId === undefined) return true;
+  let parsed: { actor?: unknown; data?: { request_id?: unknown; input?: { findings?: unknown }; output?: { findings?: unknown } } };
+  try {
+    parsed = JSON.parse(event.json) as typeof parsed;
+  } catch {
+    return false;
+  }
+  const categories = [parsed.data?.input?.findings, parsed.data?.output?.findings].flatMap((findings) =>
+    Array.isArray(findings) ? findings.map((finding: unknown) => (typeof finding === 'object' && finding !== null ? (finding as { category?: unknown }).category : undefined)) : [],
+  );
+  return (
+    (filter.actor === undefined || parsed.actor === filter.actor) &&
+    (filter.category === undefined || categories.some((category) => typeof category === 'string' && categoryMatches(category, filter.category ?? ''))) &&
+    (filter.requestId === undefined || event.columns.id === filter.requestId || parsed.data?.request_id === filter.requestId)
   );
 }
 

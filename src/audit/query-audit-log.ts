@@ -23,6 +23,12 @@ export const auditQuerySchema = z
     status: z.coerce.number().int().min(0).max(999).optional(),
     model: text.optional(),
     id: text.optional(),
+    /** The key id (or `cli`, `system`) that acted. */
+    actor: text.optional(),
+    /** Request events with a finding of this category. */
+    category: z.string().regex(/^[A-Za-z0-9_.:/-]{1,100}$/, 'must be 1 to 100 letters, digits or _.:/-').optional(),
+    /** The request's own event and the events that name it (approval decisions, reports). */
+    requestId: text.optional(),
     cursor: z.string().max(1000).optional(),
     limit: z.coerce.number().int().min(1).max(maxQueryLimit).default(defaultQueryLimit),
   })

@@ -16,6 +16,8 @@ import { serve } from './serve-command.js';
 import { approvalsDecide, approvalsList } from './approval-commands.js';
 import { addReportCommands } from './report-commands.js';
 import { addEvalCommands } from './eval-commands.js';
+import { addOperationsCommands } from './operations-commands.js';
+import { addIncidentCommands } from './incident-commands.js';
 import { policyCheck } from './policy-check-command.js';
 import { checkScanArguments, scanJsonLines, scanText, type ScanOptions } from './scan-command.js';
 
@@ -195,6 +197,8 @@ function buildProgram(io: CliIo, setExitCode: (code: number) => void): Command {
   }
 
   addReportCommands(program, { configOption, config, stdout: io.stdout, setExitCode });
+  addOperationsCommands(program, { policy, configOption, config, stdout: io.stdout, stderr: io.stderr, setExitCode });
+  addIncidentCommands(program, { configOption, config, stdout: io.stdout, stderr: io.stderr, setExitCode });
   addEvalCommands(program, { configOption, config, stdout: io.stdout, stderr: io.stderr, setExitCode, ...(io.env === undefined ? {} : { env: io.env }) });
 
   const audit = program.command('audit').description('verify and export the tamper-evident audit log');

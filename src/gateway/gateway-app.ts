@@ -3,11 +3,19 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { Socket } from 'node:net';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { PalisadeError } from '../core/errors.js';
+import { registerAbuseRoutes } from './admin/abuse-routes.js';
 import { registerApprovalRoutes } from './admin/approval-routes.js';
 import { registerAuditRoutes } from './admin/audit-routes.js';
+import { registerIncidentRoutes } from './admin/incident-routes.js';
 import { registerKeyRoutes } from './admin/key-routes.js';
+import { registerRunbookRoutes } from './admin/runbook-routes.js';
+import { registerPolicyRoutes } from './admin/policy-routes.js';
 import { registerAdminReportRoutes } from './admin/report-routes.js';
+import { registerRolloutRoutes } from './admin/rollout-routes.js';
+import { registerStatsRoutes } from './admin/stats-routes.js';
+import { registerSwitchRoutes } from './admin/switch-routes.js';
 import { registerTenantRoutes } from './admin/tenant-routes.js';
+import { registerWhoamiRoutes } from './admin/whoami-routes.js';
 import { createCompletionHandler } from './completion/handle-completion.js';
 import type { GatewayDependencies } from './gateway-dependencies.js';
 import { createAllowedMethods } from './http/allowed-methods.js';
@@ -17,6 +25,7 @@ import { registerReportRoutes } from './report-routes.js';
 import { toPalisadeError } from './http/to-palisade-error.js';
 import { registerServiceRoutes } from './service-routes.js';
 import { registerToolRoutes } from './tool-routes.js';
+import { registerUiRoutes } from './ui-routes.js';
 import { renderAnthropicError, renderOpenAIError } from './wire/render-wire-error.js';
 
 const completionEndpoints: Readonly<Record<string, string>> = { '/v1/chat/completions': 'chat.completions', '/v1/messages': 'messages' };
@@ -110,5 +119,14 @@ export function createGatewayApp(deps: GatewayDependencies): FastifyInstance {
   registerToolRoutes(app, deps);
   registerReportRoutes(app, deps);
   registerAdminReportRoutes(app, deps);
+  registerSwitchRoutes(app, deps);
+  registerPolicyRoutes(app, deps);
+  registerRolloutRoutes(app, deps);
+  registerAbuseRoutes(app, deps);
+  registerIncidentRoutes(app, deps);
+  registerRunbookRoutes(app, deps);
+  registerStatsRoutes(app, deps);
+  registerWhoamiRoutes(app, deps);
+  registerUiRoutes(app);
   return app;
 }

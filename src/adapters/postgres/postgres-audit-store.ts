@@ -194,6 +194,18 @@ export class PostgresAuditStore implements AuditStore {
     add((p) => `status = ${p}`, filter.status);
     add((p) => `model = ${p}`, filter.model);
     add((p) => `event_id = ${p}`, filter.id);
+    // The text column holds the exact JSON that was hashed; these filters read it as jsonb.
+    add((p) => `(event_json::jsonb ->> 'actor') = ${p}`, filter.actor);
+    if (filter.category !== undefined) {
+      values.push(filter.category, `${filter.category}.`);
+      const [exact, prefix] = [`$${values.length - 1}`, `$${values.length}`];
+      const findings = (stage: string) => `event_json::jsonb #> '{data,${stage},findings}'`;
+      const hasCategory = (stage: string) =>
+        `EXISTS (SELECT 1 FROM jsonb_array_elements(CASE jsonb_typeof(${findings(stage)}) WHEN 'array' THEN ${findings(stage)} ELSE '[]'::jsonb END) AS finding
+           WHERE finding ->> 'category' = ${exact} OR starts_with(finding ->> 'category', ${prefix}))`;
+      conditions.push(`(${hasCategory('input')} OR ${hasCategory('output')})`);
+    }
+    add((p) => `(event_id = ${p} OR (event_json::jsonb #>> '{data,request_id}') = ${p})`, filter.requestId);
     add((p) => `time >= ${p}`, filter.from);
     add((p) => `time < ${p}`, filter.to);
     if (after !== undefined) {

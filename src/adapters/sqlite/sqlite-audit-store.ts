@@ -201,6 +201,17 @@ export class SqliteAuditStore implements AuditStore {
     equal('status', filter.status);
     equal('model', filter.model);
     equal('event_id', filter.id);
+    equal("json_extract(event_json, '$.actor')", filter.actor);
+    if (filter.category !== undefined) {
+      const category = "CASE finding.type WHEN 'object' THEN json_extract(finding.value, '$.category') END";
+      const hasCategory = (stage: string) => `EXISTS (SELECT 1 FROM json_each(event_json, '$.data.${stage}.findings') AS finding WHERE ${category} = ? OR instr(${category}, ?) = 1)`;
+      conditions.push(`(${hasCategory('input')} OR ${hasCategory('output')})`);
+      values.push(filter.category, `${filter.category}.`, filter.category, `${filter.category}.`);
+    }
+    if (filter.requestId !== undefined) {
+      conditions.push("(event_id = ? OR json_extract(event_json, '$.data.request_id') = ?)");
+      values.push(filter.requestId, filter.requestId);
+    }
     if (filter.from !== undefined) {
       conditions.push('time >= ?');
       values.push(filter.from);

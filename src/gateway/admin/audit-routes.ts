@@ -20,6 +20,9 @@ const eventsQuery = z
     status: z.string().optional(),
     model: z.string().optional(),
     id: z.string().optional(),
+    actor: z.string().optional(),
+    category: z.string().optional(),
+    request_id: z.string().optional(),
     cursor: z.string().optional(),
     limit: z.string().optional(),
   })
@@ -38,11 +41,11 @@ export function registerAuditRoutes(app: FastifyInstance, deps: GatewayDependenc
     const auth = await authorize({ keys: deps.keys, headers: request.headers, scope: 'admin', now: now() });
     const query = parseWire(eventsQuery, request.query);
     const operator = hasScope(auth.key.scopes, 'operator');
-    const { tenant_id: tenantId, ...rest } = query;
+    const { tenant_id: tenantId, request_id: requestId, ...rest } = query;
     const filters = Object.fromEntries(Object.entries(rest).filter(([, value]) => value !== undefined));
     const page = await queryAuditLog(deps.audit.store, {
       scope: operator ? { kind: 'operator' } : { kind: 'tenant', tenantId: auth.tenant.id },
-      query: { ...filters, ...(tenantId === undefined ? {} : { tenantId }) },
+      query: { ...filters, ...(tenantId === undefined ? {} : { tenantId }), ...(requestId === undefined ? {} : { requestId }) },
     }).catch((error: unknown) => {
       if (error instanceof PalisadeError && error.code === 'invalid_argument') throw new PalisadeError('invalid_request', error.message);
       throw error;

@@ -34,7 +34,7 @@ export interface RolloutObserver {
   observe(request: ObservedRequest, shadow?: Promise<Decision>): void;
   /** A user reported an answer served under this rollout arm. */
   reportedByUser(rolloutId: string, arm: RolloutArm): void;
-  /** The health windows of a rollout on this replica (created on first use; one rollout at a time). */
+  /** The health windows of a rollout on this replica (created on first use; the few most recently used are kept). */
   health(rolloutId: string): RolloutHealth;
 }
 
@@ -60,13 +60,21 @@ function example(input: GuardInput, active: Decision, candidate: Decision): stri
   return typeof redacted === 'string' ? redacted : JSON.stringify(redacted);
 }
 
+const MAX_ROLLOUTS_KEPT = 4;
+
 export function createRolloutObserver(options: RolloutObserverOptions): RolloutObserver {
   const now = options.now ?? (() => new Date());
-  let current: { id: string; health: RolloutHealth } | undefined;
+  /** Windows per rollout, the few most recently used: asking about an old rollout never wipes the running one's. */
+  const windows = new Map<string, RolloutHealth>();
 
   function health(rolloutId: string): RolloutHealth {
-    if (current?.id !== rolloutId) current = { id: rolloutId, health: createRolloutHealth(options.healthOptions) };
-    return current.health;
+    let found = windows.get(rolloutId);
+    if (found === undefined) {
+      found = createRolloutHealth(options.healthOptions);
+      if (windows.size >= MAX_ROLLOUTS_KEPT) windows.delete(windows.keys().next().value as string);
+    } else windows.delete(rolloutId);
+    windows.set(rolloutId, found);
+    return found;
   }
 
   function record(rolloutId: string, arm: RolloutArm, decision: Decision): void {

@@ -2,6 +2,7 @@
 //   core ← text ← detectors ← policy ← pipeline ← gateway, mcp (side by side) ← main.ts / cli
 //   core ← limits, audit, keys, idempotency, telemetry, tools, review, ops (domain logic and the store interfaces)
 //   adapters (sqlite, postgres, redis) implement those interfaces; only main.ts and the CLI create them.
+//   dashboard/ (the console, a browser app) imports nothing from src/: it talks to the admin API over HTTP.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -59,6 +60,7 @@ export default tseslint.config(
     },
   },
   layer(['src/config/**'], ['**/gateway/**', '**/adapters/**', '**/cli/**', '**/main.js'], 'config reads files and the environment; it does not build anything.'),
+  layer(['dashboard/**'], ['**/src/**', '../../src/**', '../../../src/**'], 'the console talks to the gateway only through the admin API; it imports nothing from src/.'),
   {
     files: ['src/config/**', 'bench/**', 'training/**', '**/*.test.ts', '**/test-support/**'],
     rules: { 'no-restricted-syntax': 'off' },

@@ -1,0 +1,92 @@
+import type { Approval, AuditPage, AuditVerification, IssuedKey, ListPage, Report, Stats, WireKey, WireLimits, WireTenant, Whoami } from './wire.js';
+
+/** An error the admin API answered with (the OpenAI error envelope), or a network failure (status 0). */
+export class AdminApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly param: string | null;
+
+  constructor(options: { status: number; code: string; message: string; param?: string | null }) {
+    super(options.message);
+    this.name = 'AdminApiError';
+    this.status = options.status;
+    this.code = options.code;
+    this.param = options.param ?? null;
+  }
+}
+
+type Query = Record<string, string | number | undefined>;
+
+function queryString(query: Query): string {
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(query)) if (value !== undefined && value !== '') params.set(name, String(value));
+  const text = params.toString();
+  return text === '' ? '' : `?${text}`;
+}
+
+const path = (...segments: string[]) => segments.map(encodeURIComponent).join('/');
+
+/**
+ * The admin API, called with the signed-in key in the `Authorization` header (never in a URL).
+ * `onUnauthenticated` runs when the key stops working (revoked, expired): the console signs out.
+ */
+export function createAdminApi(options: { key: string; onUnauthenticated?: () => void; fetch?: typeof fetch }) {
+  const send = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
+
+  async function call<Body>(method: string, url: string, body?: unknown): Promise<Body> {
+    let response: Response;
+    try {
+      response = await send(url, {
+        method,
+        headers: { authorization: `Bearer ${options.key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        credentials: 'omit',
+        cache: 'no-store',
+      });
+    } catch {
+      throw new AdminApiError({ status: 0, code: 'network', message: 'The gateway did not answer. Is it running?' });
+    }
+    const text = await response.text();
+    let parsed: unknown;
+    try {
+      parsed = text === '' ? undefined : JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
+    if (!response.ok) {
+      const error = (parsed as { error?: { code?: string; message?: string; param?: string | null } } | undefined)?.error;
+      if (response.status === 401) options.onUnauthenticated?.();
+      throw new AdminApiError({ status: response.status, code: error?.code ?? 'unknown', message: error?.message ?? `the gateway answered ${response.status}`, param: error?.param ?? null });
+    }
+    return parsed as Body;
+  }
+
+  return {
+    whoami: () => call<Whoami>('GET', '/admin/v1/whoami'),
+    stats: (query: { from: string; to: string; bucket?: string; tenant_id?: string }) => call<Stats>('GET', `/admin/v1/stats${queryString(query)}`),
+
+    listTenants: () => call<ListPage<WireTenant>>('GET', '/admin/v1/tenants'),
+    createTenant: (body: { id: string; name: string; limits?: WireLimits }) => call<WireTenant>('POST', '/admin/v1/tenants', body),
+    updateTenant: (id: string, body: { name?: string; limits?: WireLimits; disabled?: boolean }) => call<WireTenant>('PATCH', `/admin/v1/tenants/${path(id)}`, body),
+
+    listKeys: (tenantId: string) => call<ListPage<WireKey>>('GET', `/admin/v1/keys${queryString({ tenant_id: tenantId })}`),
+    createKey: (body: { tenant_id: string; scopes: string[]; name?: string; expires_at?: string; limits?: WireLimits }) => call<IssuedKey>('POST', '/admin/v1/keys', body),
+    rotateKey: (id: string, body: { grace_seconds: number }) => call<IssuedKey & { previous: WireKey }>('POST', `/admin/v1/keys/${path(id)}/rotate`, body),
+    revokeKey: (id: string) => call<WireKey>('POST', `/admin/v1/keys/${path(id)}/revoke`, {}),
+    updateKeyLimits: (id: string, limits: WireLimits | null) => call<WireKey>('PATCH', `/admin/v1/keys/${path(id)}`, { limits }),
+
+    auditEvents: (query: Query) => call<AuditPage>('GET', `/admin/v1/audit/events${queryString(query)}`),
+    verifyAudit: () => call<AuditVerification>('POST', '/admin/v1/audit/verify', {}),
+
+    listApprovals: (query: { status?: string; limit?: number; before?: string }) => call<ListPage<Approval>>('GET', `/admin/v1/approvals${queryString(query)}`),
+    getApproval: (id: string) => call<Approval>('GET', `/admin/v1/approvals/${path(id)}`),
+    decideApproval: (id: string, decision: 'approve' | 'deny', note?: string) => call<Approval>('POST', `/admin/v1/approvals/${path(id)}/${decision}`, note === undefined || note === '' ? {} : { note }),
+
+    listReports: (query: { status?: string; kind?: string; limit?: number; before?: string }) => call<ListPage<Report>>('GET', `/admin/v1/reports${queryString(query)}`),
+    getReport: (id: string) => call<Report>('GET', `/admin/v1/reports/${path(id)}`),
+    confirmReport: (id: string, body: { note?: string; label?: { expect: 'blocked' | 'allowed'; category?: string } }) => call<Report>('POST', `/admin/v1/reports/${path(id)}/confirm`, body),
+    dismissReport: (id: string, note?: string) => call<Report>('POST', `/admin/v1/reports/${path(id)}/dismiss`, note === undefined || note === '' ? {} : { note }),
+  };
+}
+
+export type AdminApi = ReturnType<typeof createAdminApi>;

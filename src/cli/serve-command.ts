@@ -16,6 +16,8 @@ Try it:
 Or point an SDK at it:
   const client = new OpenAI({ baseURL: '${options.url}/v1', apiKey: '${key}' });
   const anthropic = new Anthropic({ baseURL: '${options.url}', apiKey: '${key}' });
+
+The console (sign in with the key): ${options.url}/ui
 ${options.key === undefined ? '\n(No key was created: this database already has tenants. Make one with `palisade keys create`.)\n' : ''}
 Stop with Ctrl-C.
 `;

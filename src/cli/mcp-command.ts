@@ -1,3 +1,5 @@
+import { openSwitchFlips } from '../open-switch-flips.js';
+import { createSwitchBoard } from '../ops/switches/switch-board.js';
 import { randomUUID } from 'node:crypto';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
@@ -70,7 +72,16 @@ export async function mcpServe(options: { config: GatewayConfig; stdin: Readable
     anchorEvery: { events: config.audit.anchor_every_events, ms: config.audit.anchor_every_seconds * 1000 },
     onAnchorError: (error) => logger.warn({ err: String(error) }, 'writing an audit anchor failed; the next one covers it'),
   });
+  // The gateway's kill switches, from the same database: a switched-off tool is refused here too.
+  const { notifier } = await openSwitchFlips({ stores, limitStores, listen: true, onNotifierError: (error) => logger.warn({ err: String(error) }, 'kill-switch notices are unavailable; the proxy re-reads the switches periodically'), onPublishError: () => {} });
+  const switches = await createSwitchBoard({
+    store: stores.switches,
+    ...(notifier === undefined ? {} : { notifier }),
+    refreshIntervalMs: notifier === undefined ? Math.min(config.operations.switches.refresh_ms, 1_000) : config.operations.switches.refresh_ms,
+    onError: (error) => logger.warn({ err: String(error) }, 'reading the kill switches failed; the last ones read stay in force'),
+  });
   const proxy = createMcpProxy({
+    switches,
     servers: serverSpecs(config),
     engine,
     approvals: stores.approvals,
@@ -94,6 +105,7 @@ export async function mcpServe(options: { config: GatewayConfig; stdin: Readable
   const why = await Promise.race([options.stop.then(() => 'stop signal'), agentGone]);
   logger.info({ reason: why }, 'palisade mcp proxy shutting down (closing servers, flushing the audit log)');
   await proxy.close();
+  await switches.close();
   await writer.close();
   await limitStores.close();
   await stores.close();

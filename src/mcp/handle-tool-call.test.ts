@@ -12,6 +12,8 @@ import { PalisadeError } from '../core/errors.js';
 import { createLogger } from '../telemetry/logger.js';
 import { createMemoryApprovalStore } from '../tools/memory-approval-store.js';
 import { createMemoryToolBudgetStore } from '../tools/memory-tool-budget-store.js';
+import { createMemorySwitchStore } from '../ops/switches/memory-switch-store.js';
+import { createSwitchBoard, type SwitchBoard } from '../ops/switches/switch-board.js';
 import { createMcpProxy } from './mcp-proxy.js';
 import type { ContentMode } from './tool-call-audit.js';
 import { createPinStore, readPins } from './tool-pins.js';
@@ -39,7 +41,7 @@ afterEach(async () => {
   for (const close of closers.splice(0)) await close();
 });
 
-async function session(options: { pinsFile: string; description?: string; onToolChange?: 'refuse' | 'warn'; writer?: AuditWriter; content?: ContentMode }) {
+async function session(options: { pinsFile: string; description?: string; onToolChange?: 'refuse' | 'warn'; writer?: AuditWriter; content?: ContentMode; switches?: SwitchBoard }) {
   const store = new MemoryAuditStore();
   const writer = options.writer ?? createAuditWriter({ store });
   const proxy = createMcpProxy({
@@ -53,6 +55,7 @@ async function session(options: { pinsFile: string; description?: string; onTool
     settings: { tenant: 'default', route: 'mcp', approvalWaitMs: 2_000, onToolChange: options.onToolChange ?? 'refuse', callTimeoutMs: 5_000 },
     logger: createLogger({ level: 'silent' }),
     version: 'test',
+    ...(options.switches === undefined ? {} : { switches: options.switches }),
   });
   const [agentSide, proxySide] = InMemoryTransport.createLinkedPair();
   await proxy.serve(proxySide);
@@ -123,5 +126,32 @@ describe('the audit record of a call', () => {
     expect(event?.data.outcome).toBe('forwarded');
     expect(event?.data.content).toBeUndefined();
     expect(JSON.stringify(event)).not.toContain('quiet');
+  });
+});
+
+describe('kill switches', () => {
+  it('refuses a switched-off tool, and every tool of a tenant degraded to no tools, and serves again once they are back on', async () => {
+    const store = createMemorySwitchStore();
+    const board = await createSwitchBoard({ store, refreshIntervalMs: 60_000 });
+    closers.push(() => board.close());
+    const { call, events } = await session({ pinsFile: join(directory, 'switch-pins.json'), switches: board });
+    const flip = async (scope: 'tool' | 'tenant', id: string, state: 'on' | 'off' | 'degrade') => {
+      await store.set({ scope, id, state, reason: 'test', actor: 'test', at: new Date(), ...(state === 'degrade' ? { degrade: { tools: 'disabled' as const } } : {}) });
+      await board.refresh();
+    };
+    expect(text(await call('notes__read_note', { id: 'k1' }))).toContain('k1');
+
+    await flip('tool', 'read_note', 'off');
+    const refused = await call('notes__read_note', { id: 'k2' });
+    expect(refused.isError).toBe(true);
+    expect(text(refused)).toContain('switched off');
+    expect(readFileSync(callLog, 'utf8')).not.toContain('read_note k2');
+    expect(events('mcp-tool-call').at(-1)?.data).toMatchObject({ outcome: 'refused', reason: 'switched_off', switches: [{ scope: 'tool', id: 'read_note', state: 'off' }] });
+    await flip('tool', 'read_note', 'on');
+
+    await flip('tenant', 'default', 'degrade');
+    expect(text(await call('notes__describe_me'))).toContain('tool calls are switched off');
+    await flip('tenant', 'default', 'on');
+    expect(text(await call('notes__read_note', { id: 'k3' }))).toContain('k3');
   });
 });

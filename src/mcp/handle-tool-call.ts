@@ -1,3 +1,4 @@
+import type { SwitchBoard } from '../ops/switches/switch-board.js';
 import { randomUUID } from 'node:crypto';
 import { ErrorCode, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { AuditWriter } from '../audit/audit-writer.js';
@@ -48,6 +49,8 @@ export interface CallContext {
   now: () => Date;
   /** A changed tool was accepted meanwhile: the agent's list changes. */
   onAccepted: () => void;
+  /** The gateway's kill switches, as this proxy sees them: a tool, the proxy's tenant or route, or everything switched off (or degraded to no tools) refuses the call. */
+  switches?: SwitchBoard;
 }
 
 /** The scopes a proxied call holds: the proxy acts like an inference key; tools needing admin scopes are refused. */
@@ -131,6 +134,12 @@ export async function handleToolCall(context: CallContext, call: { name: string;
   if (upstream === undefined || upstream.state !== 'ready') {
     data.reason = 'server_not_running';
     return finish('server_unavailable', refusal(`the MCP server ${entry.server} is not running (${upstream?.failure ?? 'unknown'}); ${label} cannot be called`));
+  }
+
+  const verdict = context.switches?.evaluate({ tenant: settings.tenant, route: settings.route, tools: [entry.tool, entry.name] });
+  if (verdict !== undefined && (verdict.state === 'off' || verdict.degrade?.tools === 'disabled')) {
+    Object.assign(data, { reason: 'switched_off', switches: verdict.applied.map((record) => ({ scope: record.scope, id: record.id, state: record.state, version: record.version })) });
+    return finish('refused', refusal(`the call to ${label} was refused: ${verdict.state === 'off' ? 'it is switched off for now' : 'tool calls are switched off for now'}; retry later`));
   }
 
   const decision = decideToolCall({ policy: context.engine.policy.tools, name: entry.tool, server: entry.server, arguments: argumentsText, caller: { tenant: settings.tenant, route: settings.route, scopes: proxyScopes, tainted: session.tainted } });

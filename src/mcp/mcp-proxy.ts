@@ -1,3 +1,4 @@
+import type { SwitchBoard } from '../ops/switches/switch-board.js';
 import { randomUUID } from 'node:crypto';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
@@ -28,6 +29,8 @@ export interface McpProxyOptions {
   logger: Logger;
   version: string;
   now?: () => Date;
+  /** The gateway's kill switches (`palisade mcp` reads them from the same database): a switched-off tool is refused. */
+  switches?: SwitchBoard;
 }
 
 export interface McpProxy {
@@ -185,6 +188,7 @@ export function createMcpProxy(options: McpProxyOptions): McpProxy {
     logger,
     now,
     onAccepted: listChanged,
+    ...(options.switches === undefined ? {} : { switches: options.switches }),
   };
 
   const track = <T>(work: Promise<T>): Promise<T> => {

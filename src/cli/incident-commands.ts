@@ -12,7 +12,8 @@ import { closeIncident, noteIncident, openIncident, requireIncident } from '../o
 import { writeIncidentBundle } from '../ops/incidents/incident-bundle.js';
 import { incidentStatuses, type Incident, type IncidentSeverity, type IncidentStatus } from '../ops/incidents/incident-store.js';
 import { buildIncidentTimeline } from '../ops/incidents/incident-timeline.js';
-import { runbookActions, runbookFlip } from '../ops/switches/runbook.js';
+import { runbookActions, runbookFlip, runbookTarget } from '../ops/switches/runbook.js';
+import { switchStateAt } from '../ops/switches/switch-store.js';
 import { exitCodes } from './exit-codes.js';
 import { CLI_ACTOR, parseWholeNumber, quoted, withOperationStores } from './operation-stores.js';
 import { switchSet } from './switch-commands.js';
@@ -168,12 +169,15 @@ export function addIncidentCommands(program: Command, context: IncidentCommandsC
     .option('--undo', 'flip the switch back on')
     .addOption(configOption())
     .action(async (action: string, target: string | undefined, options: Opts) => {
-      const flip = runbookFlip(action, { ...(target === undefined ? {} : { target }), ...(typeof options.policy === 'string' ? { policy: options.policy } : {}), undo: options.undo === true });
+      const planOptions = { ...(target === undefined ? {} : { target }), ...(typeof options.policy === 'string' ? { policy: options.policy } : {}), undo: options.undo === true };
+      const { scope, id } = runbookTarget(action, planOptions);
       const opened = config(options);
-      if (typeof options.incident === 'string') {
-        const id = options.incident;
-        await withOperationStores(opened, { limits: false }, async ({ stores }) => void (await requireIncident(stores.incidents, id)));
-      }
+      // Actions sharing a switch add up: the flip is planned from what the switch does now.
+      const flip = await withOperationStores(opened, { limits: false }, async ({ stores }) => {
+        if (typeof options.incident === 'string') await requireIncident(stores.incidents, options.incident);
+        const current = await stores.switches.get(scope, id);
+        return runbookFlip(action, planOptions, current === undefined || switchStateAt(current, new Date()) === 'on' ? undefined : current);
+      });
       setExitCode(
         await switchSet({
           config: opened,

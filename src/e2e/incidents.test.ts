@@ -54,6 +54,10 @@ describe('incidents', () => {
     const readiness = await gatewayCall<{ status: string }>(gateway.url, { path: '/readyz' });
     expect(readiness.status).toBe(503);
     expect(readiness.body.status).toBe('draining');
+    // Runbook actions on one switch add up: forcing a policy during the drain would lift it, so it is refused.
+    const lifting = await admin<{ error: { message: string } }>('/admin/v1/runbook/force-policy', { policy: 'palisade-default', reason: 'stricter', incident_id: id });
+    expect(lifting.status).toBe(400);
+    expect(lifting.body.error.message).toContain('undo the off action first');
     expect((await admin('/admin/v1/runbook/drain', { reason: 'traffic back', incident_id: id, undo: true })).status).toBe(200);
     expect((await gatewayCall(gateway.url, { path: '/readyz' })).status).toBe(200);
     expect((await admin(`/admin/v1/incidents/${id}/notes`, { note: 'rotated the upstream credentials too' })).status).toBe(201);

@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { requireIncident } from '../../ops/incidents/incident-actions.js';
 import { MAX_SWITCH_REASON_LENGTH } from '../../ops/switches/check-switch-arguments.js';
 import { flipSwitch } from '../../ops/switches/flip-switch.js';
-import { runbookActions, runbookFlip } from '../../ops/switches/runbook.js';
+import { runbookActions, runbookFlip, runbookTarget } from '../../ops/switches/runbook.js';
+import { switchStateAt } from '../../ops/switches/switch-store.js';
 import type { GatewayDependencies } from '../gateway-dependencies.js';
 import { authorize } from '../http/authorize.js';
 import { parseWire } from './admin-wire.js';
@@ -35,16 +36,20 @@ export function registerRunbookRoutes(app: FastifyInstance, deps: GatewayDepende
     const auth = await authorize({ keys: deps.keys, headers: request.headers, scope: 'operator', now: now() });
     const { action } = parseWire(actionParams, request.params);
     const body = parseWire(actionBody, request.body);
-    const planned = (() => {
+    const options = { ...(body.target === undefined ? {} : { target: body.target }), ...(body.policy === undefined ? {} : { policy: body.policy }), ...(body.undo === undefined ? {} : { undo: body.undo }) };
+    // An action taken for an incident must name one that exists, or it would be on no timeline.
+    if (body.incident_id !== undefined) await requireIncident(operations.incidents, body.incident_id);
+    const at = now();
+    // Actions sharing a switch add up: the flip is planned from what the switch does now.
+    const planned = await (async () => {
       try {
-        return runbookFlip(action, { ...(body.target === undefined ? {} : { target: body.target }), ...(body.policy === undefined ? {} : { policy: body.policy }), ...(body.undo === undefined ? {} : { undo: body.undo }) });
+        const { scope, id } = runbookTarget(action, options);
+        const current = await operations.switches.get(scope, id);
+        return runbookFlip(action, options, current === undefined || switchStateAt(current, at) === 'on' ? undefined : current);
       } catch (error) {
         return asRequestError(error);
       }
     })();
-    // An action taken for an incident must name one that exists, or it would be on no timeline.
-    if (body.incident_id !== undefined) await requireIncident(operations.incidents, body.incident_id);
-    const at = now();
     const result = await flipSwitch(
       { switches: operations.switches, versions: operations.versions, record: operations.record },
       {

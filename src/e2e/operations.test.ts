@@ -194,6 +194,22 @@ describe('operations through a running gateway', () => {
       expect((await eventually(() => chat(gateway.url, { key: key.key, content: 'hello' }), (result) => result.status === 200)).status).toBe(200);
     });
 
+    it('refuses a switched-off tool however it is offered, and its calls even when it is not offered', async () => {
+      const key = await createKey();
+      await flip({ scope: 'tool', id: 'search_docs', state: 'off', reason: 'tool misused' });
+      await new Promise((resolve) => setTimeout(resolve, 1_300));
+      const legacy = await gatewayCall(gateway.url, { path: '/v1/chat/completions', key: key.key, body: { model: 'agent-model', messages: [{ role: 'user', content: 'find pricing' }], functions: [{ name: 'search_docs', parameters: { type: 'object' } }] } });
+      expect(legacy.status).toBe(503);
+      // Not offered, proposed anyway: the call is refused in the answer.
+      upstream.enqueue(openaiCompletion({ text: '', toolCalls: [{ id: 'call_9', name: 'search_docs', arguments: { query: 'pricing' } }] }));
+      const openai = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: key.key, maxRetries: 0 });
+      const answer = await openai.chat.completions.create({ model: 'agent-model', messages: [{ role: 'user', content: 'find pricing' }] });
+      expect(answer.choices[0]?.message.tool_calls ?? []).toEqual([]);
+      expect(answer.choices[0]?.message.content).toContain('this tool is switched off');
+      await flip({ scope: 'tool', id: 'search_docs', state: 'on', reason: 'over' });
+      await new Promise((resolve) => setTimeout(resolve, 1_300));
+    });
+
     it('degrades a tenant: tool calls refused with an explanation, then a forced stricter policy', async () => {
       const key = await createKey();
       const openai = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: key.key, maxRetries: 0 });

@@ -46,6 +46,8 @@ export interface ToolCallContext {
   budgetsOnError: 'open' | 'closed';
   /** A kill switch (`degrade` with tools disabled) covers the request: every call is refused. */
   toolsDisabled?: boolean;
+  /** True for a tool a kill switch has switched off: a call to it is refused, offered in the request or not. */
+  switchedOff?: (tool: string) => boolean;
 }
 
 const dayMs = 86_400_000;
@@ -76,11 +78,11 @@ export async function gateToolCalls(options: { policy: ToolPolicy; gate: ToolGat
   const { policy, gate, context } = options;
   const result: GatedTurn = { calls: [], explanations: [], records: [], blocked: false };
   for (const call of options.calls) {
-    if (context.toolsDisabled === true) {
+    if (context.toolsDisabled === true || context.switchedOff?.(call.name) === true) {
       // The name came from the model: it is recorded only as a tool the policy lists.
       const listed = policy.tools.has(call.name);
       result.records.push({ call_id: call.id, tool: listed ? call.name : '(unlisted)', verdict: 'denied', reason: 'switched_off' });
-      result.explanations.push(`[Palisade refused the call to ${listed ? call.name : 'a tool'}: tool calls are switched off for now.]`);
+      result.explanations.push(`[Palisade refused the call to ${listed ? call.name : 'a tool'}: ${context.toolsDisabled === true ? 'tool calls are' : 'this tool is'} switched off for now.]`);
       if (policy.onDeny === 'block') result.blocked = true;
       continue;
     }

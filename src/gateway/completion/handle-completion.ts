@@ -28,6 +28,7 @@ import { forwardedRequest } from './forwarded-request.js';
 import { newCanary, outputContext } from './output-context.js';
 import { toolSessionId } from './tool-session-id.js';
 import { upstreamRequestFor } from './upstream-request.js';
+import { withoutProviderTools } from './without-provider-tools.js';
 import { admitRequest } from '../operations/admit-request.js';
 import { reportViolation } from '../operations/report-violation.js';
 import { scaleLimits } from '../../ops/abuse/abuse-response.js';
@@ -192,7 +193,9 @@ export function createCompletionHandler(deps: GatewayDependencies, format: WireF
           if (pending === undefined) response.end();
         } else {
           const canary = route.canary ? newCanary() : undefined;
-          const { parsed: forwarded, restore } = forwardedRequest({ parsed, guarded: input.messages, spotlight: route.spotlight, ...(canary === undefined ? {} : { canary }) });
+          const { parsed: guardedRequest, restore } = forwardedRequest({ parsed, guarded: input.messages, spotlight: route.spotlight, ...(canary === undefined ? {} : { canary }) });
+          // Degraded to no tools: the tools a provider runs itself are not sent, since their calls never come back to be refused.
+          const forwarded = admission.toolsDisabled ? withoutProviderTools(guardedRequest) : guardedRequest;
           request.outputContext = outputContext({ messages, ...(canary === undefined ? {} : { canary }) });
           const tools = {
             gate: deps.tools,
@@ -203,6 +206,7 @@ export function createCompletionHandler(deps: GatewayDependencies, format: WireF
               now: now(),
               budgetsOnError: config.limits.on_error,
               toolsDisabled: admission.toolsDisabled,
+              switchedOff: (tool: string) => ops.switchBoard.evaluate({ tools: [tool] }).state === 'off',
               ...(sessionId === undefined ? {} : { sessionId }),
             },
           };

@@ -54,15 +54,25 @@ export function endUserId(parsed: ParsedChatRequest, headers: IncomingHttpHeader
   return id === undefined || id === '' ? undefined : id.slice(0, MAX_END_USER_ID);
 }
 
-/** The tools a request offers the model, by name (a tool switch covers the requests that offer it). */
-function offeredTools(parsed: ParsedChatRequest): string[] {
-  const tools = (parsed.request as { tools?: unknown }).tools;
-  if (!Array.isArray(tools)) return [];
+/**
+ * The tools a request offers the model, by name (a tool switch covers the requests that offer
+ * it): OpenAI `tools` (functions and custom tools) and the legacy `functions`, Anthropic `tools`
+ * and `mcp_servers`. A call the model makes anyway is refused by tool gating (`switchedOff`).
+ */
+export function offeredTools(parsed: ParsedChatRequest): string[] {
+  const body = parsed.original as { tools?: unknown; functions?: unknown; mcp_servers?: unknown };
   const names: string[] = [];
-  for (const tool of tools as { name?: unknown; function?: { name?: unknown } }[]) {
-    const name = tool?.function?.name ?? tool?.name;
-    if (typeof name === 'string') names.push(name);
-  }
+  const collect = (list: unknown, name: (entry: Record<string, unknown>) => unknown): void => {
+    if (!Array.isArray(list)) return;
+    for (const entry of list as unknown[]) {
+      if (typeof entry !== 'object' || entry === null) continue;
+      const found = name(entry as Record<string, unknown>);
+      if (typeof found === 'string') names.push(found);
+    }
+  };
+  collect(body.tools, (tool) => (tool.function as { name?: unknown } | undefined)?.name ?? (tool.custom as { name?: unknown } | undefined)?.name ?? tool.name);
+  collect(body.functions, (fn) => fn.name);
+  collect(body.mcp_servers, (server) => server.name);
   return names;
 }
 

@@ -40,7 +40,7 @@ export const switchStates: readonly SwitchState[] = ['on', 'degrade', 'off'];
 
 /** How a `degrade` switch tightens the requests it covers: at least one of the two. */
 export interface DegradeOptions {
-  /** Tool calls are not offered or allowed: the request is served without tools. */
+  /** Tool calls are refused (each explained in the answer), and tools the provider would run itself are not sent. */
   tools?: 'disabled';
   /** A stricter policy to force, by version hash or name (resolved by whoever applies it). */
   policy?: string;

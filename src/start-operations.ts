@@ -4,9 +4,10 @@
  * rollout controller, abuse response, alerts — and the audit events they write.
  *
  * The configured policy (the file, or the built-in default) is pushed as a policy version at every
- * start, and activated when it is not the active version and no rollout runs: editing the file and
- * restarting keeps working, and every replica then follows the store's active version. While a
- * rollout runs, a start does not change what is active (it warns instead).
+ * start, and activated when no version is active yet or when its text is new (a deployed change
+ * of the file), unless a rollout runs. A restart with the same file changes nothing, so a version
+ * an operator activated, or a rollout completed, stays in force; every replica follows the
+ * store's active version.
  */
 import { randomUUID } from 'node:crypto';
 import type { AuditEvent } from './audit/audit-event.js';
@@ -84,12 +85,20 @@ export async function startOperations(options: StartOperationsOptions): Promise<
   const configuredName = options.configured.engine.policy.name;
   const pushed = await stores.policyVersions.push({ text: options.configured.text, name: configuredName, pushedBy: 'config', now: new Date() });
   if (pushed.created) await record({ type: 'policy-pushed', actor: 'system', data: { hash: configuredHash, name: configuredName, source: 'config' } });
+  // Activated when there is no active version yet, or when this text was never pushed before (the
+  // operator deployed a new file). A restart with the same file leaves alone whatever an operator
+  // activated or a rollout completed since.
   const state = await stores.rollouts.state();
-  if (state.rollout === undefined && state.active?.hash !== configuredHash) {
-    const activated = await stores.rollouts.activate({ hash: configuredHash, by: 'config', now: new Date() });
-    if (activated.state === 'activated') await record({ type: 'policy-activated', actor: 'system', data: { source: 'config', hash: configuredHash, name: configuredName, previous: state.active?.hash ?? null, reason: 'the configured policy at start' } });
-  } else if (state.rollout !== undefined && state.active?.hash !== configuredHash) {
-    logger.warn({ active: state.active?.hash.slice(0, 12), configured: configuredHash.slice(0, 12), rollout: state.rollout.id }, 'a rollout is running, so the configured policy was stored but not activated; the active version stays in force');
+  if (state.active?.hash !== configuredHash && (state.active === undefined || pushed.created)) {
+    if (state.rollout !== undefined) {
+      logger.warn({ active: state.active?.hash.slice(0, 12), configured: configuredHash.slice(0, 12), rollout: state.rollout.id }, 'a rollout is running, so the new configured policy was stored but not activated; the active version stays in force');
+    } else {
+      const activated = await stores.rollouts.activate({ hash: configuredHash, by: 'config', now: new Date(), ifVersion: state.version });
+      if (activated.state === 'activated') await record({ type: 'policy-activated', actor: 'system', data: { source: 'config', hash: configuredHash, name: configuredName, previous: state.active?.hash ?? null, reason: state.active === undefined ? 'the configured policy, the first version' : 'a new configured policy at start' } });
+      else if (activated.state === 'version_mismatch') logger.warn({ configured: configuredHash.slice(0, 12) }, 'another replica changed the policy versions while this one started; the store\'s active version stays in force');
+    }
+  } else if (state.active?.hash !== configuredHash) {
+    logger.info({ active: state.active?.hash.slice(0, 12), configured: configuredHash.slice(0, 12) }, 'the active policy version is not the configured file (an operator activated it, or a rollout completed); it stays in force');
   }
 
   const alerts: AlertSender = createAlertSender({

@@ -148,7 +148,14 @@ export async function startOperations(options: StartOperationsOptions): Promise<
   const onTransition = async (report: RolloutTransitionReport): Promise<void> => {
     const type = report.kind === 'roll_back' ? 'rollout-rolled-back' : report.kind === 'complete' ? 'rollout-completed' : 'rollout-advanced';
     // An automatic roll-back is an incident: the on-call finds it open, with the roll-back on its timeline.
-    const incident = report.kind === 'roll_back' ? await openIncident({ incidents: stores.incidents, record }, { severity: 2, title: `Rollout ${report.rollout.id} rolled back automatically`, by: 'system', now: new Date() }) : undefined;
+    // Best effort: the roll-back is done, and its audit event and alert must not depend on the incident store.
+    const incident =
+      report.kind === 'roll_back'
+        ? await openIncident({ incidents: stores.incidents, record }, { severity: 2, title: `Rollout ${report.rollout.id} rolled back automatically`, by: 'system', now: new Date() }).catch((error: unknown) => {
+            logger.error({ err: String(error), rollout: report.rollout.id }, 'opening the incident of an automatic roll-back failed; the roll-back stands and is audited');
+            return undefined;
+          })
+        : undefined;
     await record({
       type,
       actor: 'system',
@@ -163,9 +170,9 @@ export async function startOperations(options: StartOperationsOptions): Promise<
         ...(report.health === undefined ? {} : { health: { active: report.health.active, candidate: report.health.candidate } }),
       },
     });
-    if (incident !== undefined) {
-      alerts.send({ kind: 'rollout-rolled-back', severity: 'critical', title: `Rollout ${report.rollout.id} was rolled back automatically`, text: report.reason, at: new Date(), details: { rollout_id: report.rollout.id, incident_id: incident.id, candidate: report.rollout.candidate.slice(0, 12), baseline: report.rollout.baseline.slice(0, 12) } });
-      logger.error({ rollout: report.rollout.id, incident: incident.id, reason: report.reason }, 'a rollout was rolled back automatically; an incident is open');
+    if (report.kind === 'roll_back') {
+      alerts.send({ kind: 'rollout-rolled-back', severity: 'critical', title: `Rollout ${report.rollout.id} was rolled back automatically`, text: report.reason, at: new Date(), details: { rollout_id: report.rollout.id, incident_id: incident?.id ?? null, candidate: report.rollout.candidate.slice(0, 12), baseline: report.rollout.baseline.slice(0, 12) } });
+      logger.error({ rollout: report.rollout.id, incident: incident?.id, reason: report.reason }, 'a rollout was rolled back automatically');
     }
   };
   const controller = createRolloutController({

@@ -66,7 +66,8 @@ function operationsRecord(admission: Admission): Record<string, unknown> {
   const { policy } = admission;
   return {
     policy_version: policy.version,
-    ...(policy.rollout === undefined ? {} : { rollout: { id: policy.rollout.id, arm: policy.rollout.arm, mode: policy.rollout.mode } }),
+    // In shadow mode the active policy served every request: that is the arm a report on the answer is about.
+    ...(policy.rollout === undefined ? {} : { rollout: { id: policy.rollout.id, arm: policy.rollout.mode === 'shadow' ? 'active' : policy.rollout.arm, mode: policy.rollout.mode, ...(policy.shadow === undefined ? {} : { shadow_compared: true }) } }),
     ...(admission.switches.length === 0 ? {} : { switches: admission.switches.map((record) => ({ scope: record.scope, id: record.id, state: record.state, version: record.version })) }),
     ...(admission.toolsDisabled ? { tools_disabled: true } : {}),
     ...(admission.abuse === undefined ? {} : { throttled: { subject_kind: admission.abuse.subject?.kind ?? null, limit_factor: admission.abuse.limitFactor } }),

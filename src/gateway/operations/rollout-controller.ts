@@ -1,7 +1,8 @@
 /**
  * The replica-side driver of a running rollout: every `everyMs` it checks the rollout's health on
  * this replica and rolls it back when a threshold is crossed; otherwise it takes the schedule's
- * next step when one is due.
+ * next step when one is due and the candidate has served `minSamples` requests in the window on
+ * this replica (no evidence, no step). A shadow rollout is never completed by its schedule.
  *
  * Every replica runs one, each on its own windows. Transitions carry `ifVersion` (the store
  * version the replica read), so when several replicas decide at once one transition happens and
@@ -69,6 +70,10 @@ export function createRolloutController(options: RolloutControllerOptions): Roll
     }
     const step = nextScheduledStep(rollout);
     if (step === undefined || step.at.getTime() > base.now.getTime()) return undefined;
+    // A schedule moves on evidence only: the candidate needs min_samples requests in the window first.
+    if (options.thresholds !== undefined && options.observer.health(rollout.id).windows().candidate.requests < options.thresholds.minSamples) return undefined;
+    // A shadow rollout never completes by itself: completing enforces a candidate that never enforced anything.
+    if (step.kind === 'complete' && rollout.mode === 'shadow') return undefined;
     if (step.kind === 'complete') return transition('complete', rollout, 'scheduled: the last stage ran its time', () => options.rollouts.complete({ ...base, reason: 'scheduled' }));
     return transition('advance', rollout, `scheduled: to ${step.to} %`, () => options.rollouts.advance({ ...base, to: step.to, reason: 'scheduled' }));
   }

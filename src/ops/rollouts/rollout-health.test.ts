@@ -127,10 +127,11 @@ describe('RolloutHealth', () => {
       { arm: 'active', requests: 10 },
       { arm: 'candidate', requests: 10 },
     ]);
-    for (let count = 0; count < 3; count += 1) reported.health.recordUserReport({ arm: 'candidate' });
+    for (let count = 0; count < 4; count += 1) reported.health.recordUserReport({ arm: 'candidate' });
+    // Too few candidate requests yet: a handful of reports on a tiny share cannot roll a rollout back.
     expect(reported.health.check(thresholds).rollBack).toBe(false);
-    reported.health.recordUserReport({ arm: 'candidate' });
-    // Reports need no minimum sample: four people said so.
+    feed(reported, 60_000, [{ arm: 'candidate', requests: 200 }]);
+    expect(reported.health.check({ ...thresholds, maxUserReports: 4 }).rollBack).toBe(false);
     expect(reported.health.check(thresholds).reasons).toEqual([
       { check: 'user_reports', message: '4 user reports on the candidate in the window (> 3)', observed: 4, threshold: 3 },
     ]);

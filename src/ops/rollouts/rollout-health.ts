@@ -41,7 +41,7 @@ export interface RolloutHealthThresholds {
   maxDetectorErrorPercent?: number;
   /** Roll back when the candidate's p99 detector latency is above this. */
   maxP99LatencyMs?: number;
-  /** Roll back when the candidate's requests drew more user reports than this in the window. */
+  /** Roll back when the candidate's requests drew more user reports than this in the window (counted once it has `minSamples` requests, so a few reports on a tiny share cannot roll back a rollout). */
   maxUserReports?: number;
 }
 
@@ -223,7 +223,7 @@ export function createRolloutHealth(options: RolloutHealthOptions = {}): Rollout
           threshold: maxP99LatencyMs,
         });
       }
-      if (maxUserReports !== undefined && candidate.userReports > maxUserReports) {
+      if (maxUserReports !== undefined && enough(candidate) && candidate.userReports > maxUserReports) {
         reasons.push({
           check: 'user_reports',
           message: `${candidate.userReports} user reports on the candidate in the window (> ${maxUserReports})`,

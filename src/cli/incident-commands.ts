@@ -17,7 +17,7 @@ import { switchStateAt } from '../ops/switches/switch-store.js';
 import { exitCodes } from './exit-codes.js';
 import { CLI_ACTOR, parseWholeNumber, quoted, withOperationStores } from './operation-stores.js';
 import { switchSet } from './switch-commands.js';
-import { writeOutputFile } from './write-output-file.js';
+import { writeOutputLines } from './write-output-file.js';
 
 export interface IncidentCommandsContext {
   configOption: () => Option;
@@ -99,12 +99,11 @@ export async function incidentClose(options: { config: GatewayConfig; id: string
 export async function incidentExport(options: { config: GatewayConfig; id: string; output?: string; stdout: Writable }): Promise<number> {
   return withOperationStores(options.config, { limits: false }, async ({ stores }) => {
     const incident = await requireIncident(stores.incidents, options.id);
-    const lines: string[] = [];
-    for await (const line of writeIncidentBundle({ audit: stores.audit, policyVersions: stores.policyVersions, rollouts: stores.rollouts, incident })) lines.push(line);
-    if (options.output === undefined) options.stdout.write(lines.join(''));
+    const lines = writeIncidentBundle({ audit: stores.audit, policyVersions: stores.policyVersions, rollouts: stores.rollouts, incident });
+    if (options.output === undefined) for await (const line of lines) options.stdout.write(line);
     else {
-      writeOutputFile(options.output, lines.join(''));
-      options.stdout.write(`wrote ${options.output} (${lines.length} lines); check it with: palisade audit verify --file ${options.output}\n`);
+      const count = await writeOutputLines(options.output, lines);
+      options.stdout.write(`wrote ${options.output} (${count} lines); check it with: palisade audit verify --file ${options.output}\n`);
     }
     return exitCodes.ok;
   });

@@ -341,19 +341,19 @@ describe('palisade abuse, without Redis', () => {
   it('sets, lists and clears an override, audited as actor cli', async () => {
     const set = await space.run('abuse', 'override', 'user', 'acme:user-42', 'suspended', '--reason', 'scraping', '--for', '30m');
     expect(set.code, set.stderr).toBe(0);
-    expect(set.stdout).toMatch(/^user acme:user-42: suspended until \S+ \(override, reason "scraping"\); gateways apply it within 5 s\n$/);
-    expect((await space.run('abuse', 'status', 'user', 'acme:user-42')).stdout).toMatch(/^user acme:user-42: suspended until \S+ \(override by cli, reason "scraping"\)\nautomatic state: unknown here/);
-    expect((await space.run('abuse', 'overrides')).stdout).toMatch(/^user\tacme:user-42\tsuspended\tuntil \S+\tby cli at \S+\treason "scraping"\n$/);
-    expect(JSON.parse((await space.run('abuse', 'overrides', '--json')).stdout)).toMatchObject({ kind: 'user', id: 'acme:user-42', state: 'suspended', by: 'cli' });
+    expect(set.stdout).toMatch(/^user acme:u-008ba4fca9b49dbe822f8cbb: suspended until \S+ \(override, reason "scraping"\); gateways apply it within 5 s\n$/);
+    expect((await space.run('abuse', 'status', 'user', 'acme:user-42')).stdout).toMatch(/^user acme:u-008ba4fca9b49dbe822f8cbb: suspended until \S+ \(override by cli, reason "scraping"\)\nautomatic state: unknown here/);
+    expect((await space.run('abuse', 'overrides')).stdout).toMatch(/^user\tacme:u-008ba4fca9b49dbe822f8cbb\tsuspended\tuntil \S+\tby cli at \S+\treason "scraping"\n$/);
+    expect(JSON.parse((await space.run('abuse', 'overrides', '--json')).stdout)).toMatchObject({ kind: 'user', id: 'acme:u-008ba4fca9b49dbe822f8cbb', state: 'suspended', by: 'cli' });
     const [setEvent] = await space.events('abuse-state-changed');
-    expect(setEvent).toMatchObject({ actor: 'cli', tenantId: 'acme', data: { subject_kind: 'user', subject_id: 'acme:user-42', cause: 'override-set', from: 'unknown', to: 'suspended', reason: 'scraping' } });
+    expect(setEvent).toMatchObject({ actor: 'cli', tenantId: 'acme', data: { subject_kind: 'user', subject_id: 'acme:u-008ba4fca9b49dbe822f8cbb', cause: 'override-set', from: 'unknown', to: 'suspended', reason: 'scraping' } });
 
     const cleared = await space.run('abuse', 'clear', 'user', 'acme:user-42', '--reason', 'mistake');
-    expect(cleared.stdout).toMatch(/^override cleared for user acme:user-42; gateways apply it within 5 s; automatic state: unknown here/);
+    expect(cleared.stdout).toMatch(/^override cleared for user acme:u-008ba4fca9b49dbe822f8cbb; gateways apply it within 5 s; automatic state: unknown here/);
     const [clearEvent] = await space.events('abuse-state-changed');
     expect(clearEvent).toMatchObject({ actor: 'cli', data: { cause: 'override-cleared', from: 'suspended', to: 'unknown', reason: 'mistake' } });
     expect((await space.run('abuse', 'overrides')).stdout).toBe('no overrides in force\n');
-    expectUsageError(await space.run('abuse', 'clear', 'user', 'acme:user-42', '--reason', 'again'), /no override is in force for user acme:user-42/);
+    expectUsageError(await space.run('abuse', 'clear', 'user', 'acme:user-42', '--reason', 'again'), /no override is in force for user acme:u-008ba4fca9b49dbe822f8cbb/);
   });
 
   it('cannot reset a score it cannot see, and says where to do it', async () => {

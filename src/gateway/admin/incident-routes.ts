@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { closeIncident, MAX_INCIDENT_NOTE_LENGTH, noteIncident, openIncident, requireIncident } from '../../ops/incidents/incident-actions.js';
@@ -100,11 +101,10 @@ export function registerIncidentRoutes(app: FastifyInstance, deps: GatewayDepend
     await operator(request);
     const { id } = parseWire(idParams, request.params);
     const incident = await requireIncident(incidents, id);
-    const lines: string[] = [];
-    for await (const line of writeIncidentBundle({ audit: deps.audit.store, policyVersions: versions, rollouts, incident, now })) lines.push(line);
+    // Streamed: an incident's audit slice can be large.
     return reply
       .header('content-type', 'application/x-ndjson; charset=utf-8')
       .header('content-disposition', `attachment; filename="palisade-incident-${incident.id}.jsonl"`)
-      .send(lines.join(''));
+      .send(Readable.from(writeIncidentBundle({ audit: deps.audit.store, policyVersions: versions, rollouts, incident, now })));
   });
 }

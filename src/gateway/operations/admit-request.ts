@@ -14,6 +14,7 @@ import { PalisadeError } from '../../core/errors.js';
 import type { Authentication } from '../../keys/authenticate.js';
 import type { AbuseResponse, AbuseStatus } from '../../ops/abuse/abuse-response.js';
 import type { AbuseSubject } from '../../ops/abuse/abuse-score-store.js';
+import { endUserSubject } from '../../ops/abuse/abuse-actions.js';
 import type { SwitchBoard } from '../../ops/switches/switch-board.js';
 import { switchedOffError } from '../../ops/switches/switched-off-error.js';
 import type { SwitchRecord } from '../../ops/switches/switch-store.js';
@@ -102,7 +103,7 @@ export async function admitRequest(options: AdmitRequestOptions, request: { auth
   const subjects: AbuseSubject[] = [
     { kind: 'key', id: auth.key.id },
     { kind: 'tenant', id: auth.tenant.id },
-    ...(endUser === undefined ? [] : [{ kind: 'user' as const, id: `${auth.tenant.id}:${endUser}` }]),
+    ...(endUser === undefined ? [] : [endUserSubject(auth.tenant.id, endUser)]),
   ];
   let status: AbuseStatus & { subject?: AbuseSubject };
   try {

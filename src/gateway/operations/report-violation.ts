@@ -10,6 +10,7 @@ import { severities, type Severity } from '../../core/finding.js';
 import type { Authentication } from '../../keys/authenticate.js';
 import type { AbuseResponse } from '../../ops/abuse/abuse-response.js';
 import type { AbuseSubject } from '../../ops/abuse/abuse-score-store.js';
+import { endUserSubject } from '../../ops/abuse/abuse-actions.js';
 import type { CompletionRequest } from '../completion/completion-request.js';
 
 /** The most severe finding that decided a blocking action; undefined when the decision delivered or no finding decided it. */
@@ -28,6 +29,6 @@ export function reportViolation(options: { abuse: AbuseResponse; auth: Authentic
   const severity = input ?? (output !== undefined && request.input !== undefined && request.input.findings.length > 0 ? output : undefined);
   if (severity === undefined) return;
   const endUser = request.admission?.endUserId;
-  const subjects: AbuseSubject[] = [{ kind: 'key', id: auth.key.id }, { kind: 'tenant', id: auth.tenant.id }, ...(endUser === undefined ? [] : [{ kind: 'user' as const, id: `${auth.tenant.id}:${endUser}` }])];
+  const subjects: AbuseSubject[] = [{ kind: 'key', id: auth.key.id }, { kind: 'tenant', id: auth.tenant.id }, ...(endUser === undefined ? [] : [endUserSubject(auth.tenant.id, endUser)])];
   for (const subject of subjects) options.abuse.recordViolation({ subject, severity }).catch(options.onError);
 }

@@ -4,6 +4,7 @@
  * as (the gateway's `onStateChange` and the CLI's both write this one), and the score reset,
  * which `AbuseResponse` does not report as a state change, so it is recorded here.
  */
+import { createHash } from 'node:crypto';
 import { PalisadeError } from '../../core/errors.js';
 import type { OperatorEvent, RecordOperatorEvent } from '../operator-event.js';
 import type { AbuseResponse, AbuseStateChange, AbuseStatus } from './abuse-response.js';
@@ -11,11 +12,23 @@ import { abuseSubjectKinds, type AbuseSubject, type AbuseSubjectKind } from './a
 
 const MAX_SUBJECT_ID_LENGTH = 256;
 
-/** A subject from a kind and an id as an operator types them; a `user` id is `<tenant>:<end user id>`. */
+/**
+ * An end user as the abuse ladder keys it: the tenant, and a hash of the id the client sent (often
+ * an e-mail address), so the raw id never reaches the score store, the audit log or an alert.
+ */
+export function endUserSubject(tenantId: string, endUserId: string): AbuseSubject {
+  return { kind: 'user', id: `${tenantId}:u-${createHash('sha256').update(`${tenantId}\n${endUserId}`, 'utf8').digest('hex').slice(0, 24)}` };
+}
+
+/** A subject from a kind and an id as an operator types them; a `user` id is `<tenant>:<end user id>` (hashed as the gateway hashes it). */
 export function abuseSubject(kind: string, id: string): AbuseSubject {
   if (!(abuseSubjectKinds as readonly string[]).includes(kind)) throw new PalisadeError('invalid_request', `the subject kind must be one of ${abuseSubjectKinds.join(', ')}`, { details: [{ path: 'kind', message: 'unknown kind' }] });
   if (id.length === 0 || id.length > MAX_SUBJECT_ID_LENGTH) throw new PalisadeError('invalid_request', `the subject id must be 1 to ${MAX_SUBJECT_ID_LENGTH} characters`, { details: [{ path: 'id', message: 'bad length' }] });
   if (kind === 'user' && !/^[^:]+:.+$/.test(id)) throw new PalisadeError('invalid_request', 'a user is named <tenant>:<end user id>, e.g. acme:user-42', { details: [{ path: 'id', message: 'not <tenant>:<end user id>' }] });
+  if (kind === 'user') {
+    const separator = id.indexOf(':');
+    return endUserSubject(id.slice(0, separator), id.slice(separator + 1));
+  }
   return { kind: kind as AbuseSubjectKind, id };
 }
 

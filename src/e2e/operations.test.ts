@@ -167,7 +167,8 @@ describe('operations through a running gateway', () => {
       expect(refused.text).toContain('agent-model');
       expect(refused.text).not.toContain('drill');
       const requestId = refused.headers.get('x-palisade-request-id');
-      expect((await audit('request')).find((event) => event.id === requestId)).toMatchObject({ status: 503, data: { error: 'unavailable' } });
+      // The audit log says which switch refused it (the client is not told the reason).
+      expect((await audit('request')).find((event) => event.id === requestId)).toMatchObject({ status: 503, data: { error: 'unavailable', operations: { refused_by: { switches: [{ scope: 'model', id: 'agent-model', state: 'off' }] } } } });
 
       await flip({ scope: 'model', id: 'agent-model', state: 'on', reason: 'drill over' });
       const served = await eventually(() => chat(gateway.url, { key: key.key, content: 'hello', model: 'agent-model' }), (result) => result.status === 200);
@@ -339,6 +340,7 @@ describe('operations through a running gateway', () => {
       expect(suspended.status).toBe(403);
       expect(suspended.body).toMatchObject({ error: { code: 'forbidden' } });
       expect(suspended.text).toContain('suspended');
+      expect((await audit('request')).find((event) => event.id === suspended.headers.get('x-palisade-request-id'))?.data.operations).toEqual({ refused_by: { abuse: { subject_kind: 'key', state: 'suspended', source: 'automatic' } } });
       expect(Number(suspended.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
       // Another key of the tenant is not suspended with it.
       expect((await chat(gateway.url, { key: other.key, content: 'hello' })).status).toBe(200);

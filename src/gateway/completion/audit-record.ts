@@ -100,6 +100,7 @@ export function completionAuditEvent(request: CompletionRequest, options: { cont
       ...(request.errorCode === undefined ? {} : { error: request.errorCode }),
       ...(request.idempotencyKey === undefined ? {} : { idempotency_key: request.idempotencyKey, replayed: request.replayed === true }),
       ...(request.admission === undefined ? {} : { operations: operationsRecord(request.admission) }),
+      ...(request.refusedBy === undefined ? {} : { operations: { refused_by: request.refusedBy } }),
       ...(content === undefined ? {} : { content }),
     },
   };

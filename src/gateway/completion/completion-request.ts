@@ -9,7 +9,7 @@ import type { GatedToolCall } from './gate-tool-calls.js';
 import type { Usage } from '../wire/canonical.js';
 import type { ParsedChatRequest } from '../wire/guard-messages.js';
 import type { ModelRoute } from './model-routes.js';
-import type { Admission } from '../operations/admit-request.js';
+import type { Admission, OperationsRefusal } from '../operations/admit-request.js';
 
 export type WireFormat = 'openai' | 'anthropic';
 
@@ -38,6 +38,8 @@ export interface CompletionRequest {
   route?: ModelRoute;
   /** The operations stage's answer: the policy version deciding, the switches that applied, a throttle. */
   admission?: Admission;
+  /** When the operations stage refused the request: the switches or the abuse state that did. */
+  refusedBy?: OperationsRefusal;
   stream: boolean;
   limits?: LimitStates;
   estimatedTokens?: number;

@@ -132,7 +132,7 @@ export function createCompletionHandler(deps: GatewayDependencies, format: WireF
       }
       request.route = route;
       const admission = await stage('operations', () =>
-        admitRequest({ switches: ops.switchBoard, policies: ops.policies, metrics: deps.metrics, ...(ops.abuse === undefined ? {} : { abuse: ops.abuse }), onAbuseError: config.limits.on_error, onError: (error) => deps.logger.warn({ requestId: request.id, err: String(error) }, 'reading the abuse state failed; the request goes on (limits.on_error: open)') }, { auth, route: route.route, parsed, headers: fastifyRequest.headers }),
+        admitRequest({ switches: ops.switchBoard, policies: ops.policies, metrics: deps.metrics, onRefused: (refusal) => (request.refusedBy = refusal), ...(ops.abuse === undefined ? {} : { abuse: ops.abuse }), onAbuseError: config.limits.on_error, onError: (error) => deps.logger.warn({ requestId: request.id, err: String(error) }, 'reading the abuse state failed; the request goes on (limits.on_error: open)') }, { auth, route: route.route, parsed, headers: fastifyRequest.headers }),
       );
       request.admission = admission;
       const engine = admission.policy.engine;

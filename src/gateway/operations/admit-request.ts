@@ -42,7 +42,12 @@ export interface AdmitRequestOptions {
   onAbuseError: 'open' | 'closed';
   onError: (error: unknown) => void;
   metrics: Pick<Metrics, 'switchRefusals' | 'abuseRefusals' | 'rolloutRequests'>;
+  /** Told what refused the request, before the refusal is thrown: for its audit event. */
+  onRefused?: (refusal: OperationsRefusal) => void;
 }
+
+/** What in the operations stage refused a request (the client is not told; the audit log is). */
+export type OperationsRefusal = { switches: { scope: string; id: string; state: string; version: number }[] } | { abuse: { subject_kind: string; state: string; source: string } };
 
 const MAX_END_USER_ID = 256;
 
@@ -91,6 +96,7 @@ export async function admitRequest(options: AdmitRequestOptions, request: { auth
   });
   if (verdict.state === 'off') {
     options.metrics.switchRefusals.inc({ scope: verdict.applied[0]?.scope ?? 'global' });
+    options.onRefused?.({ switches: verdict.applied.filter((record) => record.state === 'off').map((record) => ({ scope: record.scope, id: record.id, state: record.state, version: record.version })) });
     throw switchedOffError(verdict);
   }
   const forced = verdict.degrade?.policies.at(-1);
@@ -115,6 +121,7 @@ export async function admitRequest(options: AdmitRequestOptions, request: { auth
   }
   if (status.state === 'suspended') {
     options.metrics.abuseRefusals.inc();
+    options.onRefused?.({ abuse: { subject_kind: status.subject?.kind ?? 'unknown', state: status.state, source: status.source } });
     const whose = status.subject?.kind === 'tenant' ? 'your tenant' : status.subject?.kind === 'user' ? 'this end user' : 'this API key';
     const retryAfter = status.until === undefined ? undefined : Math.max(1, Math.ceil((status.until.getTime() - Date.now()) / 1000));
     throw new PalisadeError('forbidden', `Requests from ${whose} are suspended after repeated policy violations${status.until === undefined ? '' : ` until ${status.until.toISOString()}`}.`, retryAfter === undefined ? {} : { retryAfter });

@@ -101,7 +101,17 @@ export async function admitRequest(options: AdmitRequestOptions, request: { auth
   }
   const forced = verdict.degrade?.policies.at(-1);
   // The most recently flipped forced version decides; shadow comparison stops for requests it covers.
-  if (forced !== undefined && forced !== policy.version) policy = await options.policies.forcedArm(forced);
+  if (forced !== undefined && forced !== policy.version) {
+    policy = await options.policies.forcedArm(forced);
+    // The forced policy may run detectors the first one did not: a switched-off detector covers them too.
+    const detectors = policy.engine.policy.detectors.map((configured) => configured.detector.id);
+    const again = options.switches.evaluate({ detectors });
+    if (again.state === 'off') {
+      options.metrics.switchRefusals.inc({ scope: 'detector' });
+      options.onRefused?.({ switches: again.applied.filter((record) => record.state === 'off').map((record) => ({ scope: record.scope, id: record.id, state: record.state, version: record.version })) });
+      throw switchedOffError(again);
+    }
+  }
 
   if (policy.rollout !== undefined) options.metrics.rolloutRequests.inc({ arm: policy.rollout.arm, mode: policy.rollout.mode });
   const admission: Admission = { policy, toolsDisabled: verdict.degrade?.tools === 'disabled', switches: verdict.applied, ...(endUser === undefined ? {} : { endUserId: endUser }) };

@@ -316,27 +316,30 @@ export async function startGateway(config: GatewayConfig, options: { logDestinat
   const retention = setInterval(() => (retaining = retain()), 3_600_000);
   retention.unref();
 
-  await app.listen({ host: config.server.host, port: config.server.port });
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      clearInterval(retention);
+      await retaining;
+      await app.close();
+      await running.close();
+      await writer.close();
+      await models.close();
+      await limitStores.close();
+      await stores.close();
+      await tracing.shutdown();
+    })());
+  try {
+    await app.listen({ host: config.server.host, port: config.server.port });
+  } catch (error) {
+    // A port in use: nothing started is left running.
+    await close();
+    throw error;
+  }
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.server.port;
   const url = `http://${config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host}:${port}`;
   logger.info({ url, storage: stores.description, limits: limitStores.description, policy: running.operations.policies.active.engine.policy.name, models: models.routes.list().map((route) => route.name) }, 'gateway listening');
 
-  let closing: Promise<void> | undefined;
-  return {
-    url,
-    ...(bootstrap === undefined ? {} : { bootstrapKey: bootstrap.key }),
-    close: () =>
-      (closing ??= (async () => {
-        clearInterval(retention);
-        await retaining;
-        await app.close();
-        await running.close();
-        await writer.close();
-        await models.close();
-        await limitStores.close();
-        await stores.close();
-        await tracing.shutdown();
-      })()),
-  };
+  return { url, ...(bootstrap === undefined ? {} : { bootstrapKey: bootstrap.key }), close };
 }

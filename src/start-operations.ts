@@ -135,6 +135,11 @@ export async function startOperations(options: StartOperationsOptions): Promise<
     refreshMs: settings.rollouts.refresh_ms,
     onError: (error, context) => logger.error({ err: String(error) }, context),
     onChange: (changed) => logger.info({ active: changed.active.version.slice(0, 12), rollout: changed.rollout?.id, percent: changed.rollout?.percent, mode: changed.rollout?.mode }, 'policy versions in force changed'),
+  }).catch(async (error: unknown) => {
+    // Nothing started is left running.
+    await switchBoard.close();
+    await alerts.close({ deadlineMs: 0 });
+    throw error;
   });
 
   const observer = createRolloutObserver({

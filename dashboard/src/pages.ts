@@ -19,6 +19,9 @@ export const pages: readonly ConsolePage[] = [
   { path: 'review', title: 'Review queue', component: lazy(() => import('./pages/review-page.js')) },
   { path: 'audit', title: 'Audit', component: lazy(() => import('./pages/audit-page.js')) },
   { path: 'keys', title: 'Keys and tenants', component: lazy(() => import('./pages/keys-page.js')) },
+  { path: 'switches', title: 'Switches', component: lazy(() => import('./pages/switches-page.js')) },
+  { path: 'policies', title: 'Policies and rollouts', component: lazy(() => import('./pages/policies-page.js')) },
+  { path: 'incidents', title: 'Incidents', component: lazy(() => import('./pages/incidents-page.js')) },
 ];
 
 export const basePath = '/ui';

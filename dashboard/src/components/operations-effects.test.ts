@@ -39,4 +39,10 @@ describe('formatDuration', () => {
   it('uses the largest whole unit', () => {
     expect([formatDuration(90), formatDuration(60), formatDuration(7200), formatDuration(86_400), formatDuration(1)]).toEqual(['90 seconds', '1 minute', '2 hours', '1 day', '1 second']);
   });
+
+  it('says a degrade move adds up and its undo takes back only its own part', () => {
+    expect(describeRunbook('revoke-tools', { target: 'acme' })).toMatch(/adds to what the switch already does, and is refused while the switch is off/);
+    expect(describeRunbook('revoke-tools', { target: 'acme', undo: true })).toBe('Takes back tool calls on tenant acme; anything else another move set on that switch stays, and with nothing left it is back on.');
+    expect(describeRunbook('force-policy', { undo: true })).toMatch(/^Takes back the forced policy on every request/);
+  });
 });

@@ -92,11 +92,20 @@ export const runbookPlans: Readonly<Record<RunbookAction, RunbookPlan>> = {
   },
 };
 
-/** What a runbook move (or its undo: the same switch back on) will do. */
+/**
+ * What a runbook move (or its undo) will do. Moves on one switch add up on the server
+ * (src/ops/switches/runbook.ts): a degrade move adds to what the switch does and is refused on a
+ * switch that is off; its undo takes back only its own part.
+ */
 export function describeRunbook(action: RunbookAction, options: { target?: string; policy?: string; undo?: boolean; expiresInSeconds?: number }): string {
   const plan = runbookPlans[action];
   const target = options.target === undefined || options.target.trim() === '' ? undefined : options.target.trim();
   const planned = plan.flip(target, options.undo === true ? undefined : options.policy);
-  if (options.undo === true) return describeFlip({ ...planned, state: 'on' });
+  if (options.undo === true) {
+    if (planned.state === 'off') return describeFlip({ ...planned, state: 'on' });
+    const part = action === 'revoke-tools' ? 'tool calls' : 'the forced policy';
+    return `Takes back ${part} on ${planned.scope === 'global' ? 'every request' : `${planned.scope} ${planned.id}`}; anything else another move set on that switch stays, and with nothing left it is back on.`;
+  }
+  if (planned.state === 'degrade') return `${describeFlip({ ...planned, ...(options.expiresInSeconds === undefined ? {} : { expiresInSeconds: options.expiresInSeconds }) })} It adds to what the switch already does, and is refused while the switch is off (frozen or drained).`;
   return describeFlip({ ...planned, ...(options.expiresInSeconds === undefined ? {} : { expiresInSeconds: options.expiresInSeconds }) });
 }

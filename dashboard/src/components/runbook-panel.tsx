@@ -41,7 +41,7 @@ function RunbookForm(props: { action: RunbookAction; undo: boolean; incidentId: 
         </label>
       ) : null}
       <label class="choice">
-        <input type="checkbox" checked={undo} onChange={(event) => setUndo(event.currentTarget.checked)} /> Undo: turn this switch back on
+        <input type="checkbox" checked={undo} onChange={(event) => setUndo(event.currentTarget.checked)} /> Undo this move
       </label>
       <div class="toolbar">
         {undo ? null : (

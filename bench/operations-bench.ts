@@ -51,6 +51,13 @@ const prompts = [
   'List five questions to ask in a code review.',
 ];
 
+/** A prompt no earlier request sent: caches keyed by text (classifier results) must not make the checks look cheaper than on real traffic. */
+let sent = 0;
+function uniqueText(index: number): string {
+  sent += 1;
+  return `${prompts[index % prompts.length] as string} (ticket ${index}-${sent})`;
+}
+
 const rounds = 4;
 const roundMs = 3_000;
 /** Limits far above what one client sends, so the bench measures the checks, not a refusal. */
@@ -65,7 +72,7 @@ async function call(url: string, key: string, index: number): Promise<void> {
   const response = await fetch(`${url}/v1/chat/completions`, {
     method: 'POST',
     headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ model: 'palisade-demo', messages: [{ role: 'user', content: prompts[index % prompts.length] }] }),
+    body: JSON.stringify({ model: 'palisade-demo', messages: [{ role: 'user', content: uniqueText(index) }] }),
   });
   await response.arrayBuffer();
   if (response.status !== 200) throw new Error(`request answered ${response.status}`);
@@ -129,7 +136,7 @@ async function shadowOverhead(): Promise<string[]> {
   const checkTimes: number[] = [];
   const recordTimes: number[] = [];
   for (let index = 0; index < 3_000; index++) {
-    const messages = [{ role: 'user', content: prompts[index % prompts.length] as string }];
+    const messages = [{ role: 'user', content: uniqueText(1_000_000 + index) }];
     const started = performance.now();
     const decision = await candidateEngine.check({ messages }, { stage: 'input' });
     const checked = performance.now();

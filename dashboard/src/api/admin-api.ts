@@ -21,7 +21,7 @@ import type {
   SwitchScope,
   WireSwitch,
 } from './operations-wire.js';
-import type { Approval, AuditPage, AuditVerification, IssuedKey, ListPage, Report, Stats, WireKey, WireLimits, WireTenant, Whoami } from './wire.js';
+import type { Approval, AuditPage, AuditVerification, IssuedKey, ListPage, Report, ReportKind, ReportLabelBody, Stats, WireKey, WireLimits, WireTenant, Whoami } from './wire.js';
 
 /** An error the admin API answered with (the OpenAI error envelope), or a network failure (status 0). */
 export class AdminApiError extends Error {
@@ -124,8 +124,10 @@ export function createAdminApi(options: { key: string; onUnauthenticated?: () =>
 
     listReports: (query: { status?: string; kind?: string; limit?: number; before?: string }) => call<ListPage<Report>>('GET', `/admin/v1/reports${queryString(query)}`),
     getReport: (id: string) => call<Report>('GET', `/admin/v1/reports/${path(id)}`),
-    confirmReport: (id: string, body: { note?: string; label?: { expect: 'blocked' | 'allowed'; category?: string } }) => call<Report>('POST', `/admin/v1/reports/${path(id)}/confirm`, body),
+    confirmReport: (id: string, body: { note?: string; label?: ReportLabelBody }) => call<Report>('POST', `/admin/v1/reports/${path(id)}/confirm`, body),
     dismissReport: (id: string, note?: string) => call<Report>('POST', `/admin/v1/reports/${path(id)}/dismiss`, note === undefined || note === '' ? {} : { note }),
+    /** A reviewer's own report on a request (201 filed, 200 when this key had filed it already); `confirm` confirms it in the same call. */
+    fileReport: (body: { request_id: string; kind: ReportKind; note: string; confirm?: ReportLabelBody }) => call<Report>('POST', '/admin/v1/reports', body),
 
     listSwitches: () => call<SwitchList>('GET', '/admin/v1/switches?all=true'),
     switchHistory: (query: { scope?: SwitchScope; id?: string; limit?: number; before?: number }) => call<ListPage<WireSwitch>>('GET', `/admin/v1/switches/history${queryString(query)}`),

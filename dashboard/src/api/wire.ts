@@ -158,6 +158,12 @@ export interface Report {
   request_event?: AuditEvent | null;
 }
 
+/** What a confirmation says should have happened, as a body sends it. */
+export interface ReportLabelBody {
+  expect: 'blocked' | 'allowed';
+  category?: string;
+}
+
 export interface ListPage<Item> {
   data: Item[];
   has_more?: boolean;

@@ -1,11 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import type { ChainedEvent } from '../../audit/audit-event.js';
+import { queryAuditLog } from '../../audit/query-audit-log.js';
 import { PalisadeError } from '../../core/errors.js';
+import type { Authentication } from '../../keys/authenticate.js';
 import { visibleTenantFilter } from '../../keys/tenant-visibility.js';
 import { maxReportNoteLength, reportCategoryPattern } from '../../review/check-report-arguments.js';
 import { findReportedRequest } from '../../review/find-reported-request.js';
 import { reportEventData, reportEventType } from '../../review/report-audit.js';
-import { defaultReportLabel, expectedOutcomes, reportKinds, reportStatuses, type ReportLabel, type UserReport } from '../../review/report-store.js';
+import { defaultReportLabel, expectedOutcomes, newReportId, reportKinds, reportStatuses, type ReportLabel, type UserReport } from '../../review/report-store.js';
 import type { GatewayDependencies } from '../gateway-dependencies.js';
 import { authorize } from '../http/authorize.js';
 import { adminEvent } from './admin-event.js';
@@ -22,17 +25,40 @@ const listQuery = z
   .strict();
 const idParams = z.object({ id: z.string().min(1).max(100) }).strict();
 const note = z.string().max(maxReportNoteLength).optional();
-const confirmBody = z
-  .object({
-    note,
-    label: z
-      .object({ expect: z.enum(expectedOutcomes), category: z.string().regex(reportCategoryPattern, 'must be 1 to 100 letters, digits or _.:/-').optional() })
-      .strict()
-      .optional(),
-  })
-  .strict();
+/** What a confirmed report says should have happened. */
+const reportLabelSchema = z.object({ expect: z.enum(expectedOutcomes), category: z.string().regex(reportCategoryPattern, 'must be 1 to 100 letters, digits or _.:/-').optional() }).strict();
+const confirmBody = z.object({ note, label: reportLabelSchema.optional() }).strict();
 /** A dismissed report says nothing about what should have happened, so it takes no label. */
 const dismissBody = z.object({ note }).strict();
+/** A reviewer's own report: the note is their reason, so it is required; `confirm` files and confirms in one step. */
+const fileBody = z
+  .object({
+    request_id: z.string().min(1).max(200),
+    kind: z.enum(reportKinds),
+    note: z.string().max(maxReportNoteLength).regex(/\S/, 'must say why (the reviewer’s reason)'),
+    confirm: reportLabelSchema.optional(),
+  })
+  .strict();
+
+const labelFromWire = (label: z.output<typeof reportLabelSchema>): ReportLabel => ({ expect: label.expect, ...(label.category === undefined ? {} : { category: label.category }) });
+
+/** The audit event of a review (`report-confirmed`, `report-dismissed`), naming the reviewing key. */
+function reviewEvent(options: { auth: Authentication; record: UserReport; now: Date }) {
+  return adminEvent({ type: reportEventType(options.record), auth: options.auth, tenantId: options.record.tenantId, now: options.now, data: reportEventData(options.record) });
+}
+
+/**
+ * The completion request a reviewer may file a report on: one of their tenant's, or for an
+ * operator any tenant's. Anything else is `undefined`, as `findReportedRequest` answers.
+ */
+async function findReviewableRequest(deps: GatewayDependencies, auth: Authentication, requestId: string): Promise<ChainedEvent | undefined> {
+  const visible = visibleTenantFilter(auth);
+  if (visible !== undefined) return findReportedRequest(deps.audit.store, { tenantId: visible, requestId });
+  // An operator names a request, not its tenant: the log says whose it is.
+  const page = await queryAuditLog(deps.audit.store, { scope: { kind: 'operator' }, query: { id: requestId, type: 'request', limit: 1 } });
+  const tenantId = page.events[0]?.event.tenantId;
+  return tenantId === undefined ? undefined : findReportedRequest(deps.audit.store, { tenantId, requestId });
+}
 
 /** A report as the admin API shows it: the user's note included, since a reviewer must read it. */
 export function reportToWire(record: UserReport): Record<string, unknown> {
@@ -59,7 +85,9 @@ export function reportToWire(record: UserReport): Record<string, unknown> {
  * and reviews its own tenant's, an `operator` any. One report shows the reported request's audit
  * event as the log holds it (content per `audit.content`), so the reviewer can judge. Confirming
  * records what should have happened (the label; by default what the report's kind implies);
- * a review is atomic (two reviewers at once: one wins, the other is told) and audited.
+ * a review is atomic (two reviewers at once: one wins, the other is told) and audited. A
+ * reviewer may also file (and confirm) a report of their own on a request nobody reported, such
+ * as one the policy held for a person.
  */
 export function registerAdminReportRoutes(app: FastifyInstance, deps: GatewayDependencies): void {
   const now = () => deps.now?.() ?? new Date();
@@ -100,7 +128,7 @@ export function registerAdminReportRoutes(app: FastifyInstance, deps: GatewayDep
       if (outcome === 'confirm') {
         const stored = await deps.reports.get(id, scope);
         if (stored === undefined) throw new PalisadeError('not_found', 'report not found');
-        label = body.label === undefined ? defaultReportLabel(stored.kind) : { expect: body.label.expect, ...(body.label.category === undefined ? {} : { category: body.label.category }) };
+        label = body.label === undefined ? defaultReportLabel(stored.kind) : labelFromWire(body.label);
         if (label === undefined && stored.status === 'open') {
           throw new PalisadeError('invalid_request', `confirming a report of kind ${stored.kind} needs a label: { "expect": "blocked" | "allowed" }`, { details: [{ path: 'label', message: 'required for this kind' }] });
         }
@@ -116,10 +144,48 @@ export function registerAdminReportRoutes(app: FastifyInstance, deps: GatewayDep
       });
       if (result.state === 'not_found') throw new PalisadeError('not_found', 'report not found');
       if (result.state === 'already_reviewed') throw new PalisadeError('invalid_request', `report ${id} was already ${result.record.status}`);
-      const { record } = result;
-      await deps.audit.writer.append(adminEvent({ type: reportEventType(record), auth, tenantId: record.tenantId, now: now(), data: reportEventData(record) }));
-      return reportToWire(record);
+      await deps.audit.writer.append(reviewEvent({ auth, record: result.record, now: now() }));
+      return reportToWire(result.record);
     });
   }
+
+  /**
+   * A reviewer's verdict on a request nobody reported: typically one the policy held
+   * (`escalate`, `require_approval`), which cannot be released afterwards, so the verdict is
+   * what feeds the eval loop. Filed under the reviewer's key, idempotent per key and request as
+   * `POST /v1/reports` is; with `confirm`, confirmed in the same call. A retry finds the report
+   * as first filed and confirms it if it is still open (the first call may have stopped between
+   * the two steps); one already reviewed is answered as it stands.
+   */
+  app.post('/admin/v1/reports', async (request, reply) => {
+    const auth = await authorize({ keys: deps.keys, headers: request.headers, scope: 'admin', now: now() });
+    const body = parseWire(fileBody, request.body);
+    const event = await findReviewableRequest(deps, auth, body.request_id);
+    const tenantId = event?.event.tenantId;
+    if (tenantId === undefined) throw new PalisadeError('not_found', 'no completion request with this request_id', { details: [{ path: 'request_id', message: 'not found' }] });
+    const at = now();
+    const filed = await deps.reports.create({ id: newReportId(), tenantId, keyId: auth.key.id, requestId: body.request_id, kind: body.kind, note: body.note, createdAt: at });
+    // Not counted against a rollout arm's health as a user's report is: a reviewer judges after the fact, not the user.
+    if (filed.state === 'created') {
+      await deps.audit.writer.append({
+        id: `${filed.record.id}-created`,
+        type: 'report-created',
+        time: at.toISOString(),
+        tenantId,
+        actor: auth.key.id,
+        // The note is the reviewer's reason, recorded as reviews' notes are (a user's words never are).
+        data: { ...reportEventData(filed.record), filed_by: 'reviewer', note: body.note },
+      });
+    }
+    let record = filed.record;
+    if (body.confirm !== undefined && record.status === 'open') {
+      const result = await deps.reports.review({ id: record.id, status: 'confirmed', by: auth.key.id, now: now(), label: labelFromWire(body.confirm), note: body.note, tenantId });
+      if (result.state === 'not_found') throw new PalisadeError('not_found', 'report not found');
+      if (result.state === 'reviewed') await deps.audit.writer.append(reviewEvent({ auth, record: result.record, now: now() }));
+      // Reviewed by someone else in between: that review stands, and is what the answer shows.
+      record = result.record;
+    }
+    return reply.code(filed.state === 'created' ? 201 : 200).send(reportToWire(record));
+  });
 }
 

@@ -309,6 +309,7 @@ export function createCompletionHandler(deps: GatewayDependencies, format: WireF
         lease.complete(used).catch((error: unknown) => deps.logger.warn({ requestId: request.id, err: String(error) }, 'releasing a rate limit lease failed'));
       }
       recordCompletionMetrics(deps.metrics, request);
+      if (request.admission !== undefined && request.input !== undefined) ops.observer.finished(request.admission.policy, request.output === undefined ? [request.input] : [request.input, request.output]);
       if (ops.abuse !== undefined && request.auth !== undefined) reportViolation({ abuse: ops.abuse, auth: request.auth, request, onError: (error) => deps.logger.warn({ requestId: request.id, err: String(error) }, 'recording a policy violation failed') });
       span.setAttributes({ 'palisade.status': request.status ?? 0, 'palisade.action': request.output?.action ?? request.input?.action ?? 'none', ...(request.auth === undefined ? {} : { 'palisade.tenant': request.auth.tenant.id }) });
       span.end();

@@ -30,8 +30,14 @@ export interface ObservedRequest {
 }
 
 export interface RolloutObserver {
-  /** Records the enforced decision; in shadow mode, also the candidate's, once it is known. */
+  /** Shadow mode: records the comparison of the enforced input decision with the candidate's, once it is known. */
   observe(request: ObservedRequest, shadow?: Promise<Decision>): void;
+  /**
+   * Enforce mode: records a finished request under its arm, with every stage that decided it (the
+   * input, and the answer when there was one), so a candidate that blocks or fails on the way out
+   * is seen too.
+   */
+  finished(selection: PolicySelection, decisions: readonly Decision[]): void;
   /** A user reported an answer served under this rollout arm. */
   reportedByUser(rolloutId: string, arm: RolloutArm): void;
   /** The health windows of a rollout on this replica (created on first use; the few most recently used are kept). */
@@ -82,14 +88,19 @@ export function createRolloutObserver(options: RolloutObserverOptions): RolloutO
   }
 
   return {
+    finished(selection, decisions) {
+      const rollout = selection.rollout;
+      if (rollout === undefined || rollout.mode !== 'enforce' || decisions.length === 0) return;
+      health(rollout.id).record({
+        arm: rollout.arm,
+        blocked: decisions.some((decision) => !isDelivered(decision.action)),
+        detectorError: decisions.some((decision) => decision.errors.length > 0),
+        detectorLatencyMs: decisions.reduce((sum, decision) => sum + decision.timings.total, 0),
+      });
+    },
     observe(request, shadow) {
       const rollout = request.selection.rollout;
-      if (rollout === undefined) return;
-      if (rollout.mode === 'enforce') {
-        record(rollout.id, rollout.arm, request.decision);
-        return;
-      }
-      if (shadow === undefined) return;
+      if (rollout === undefined || rollout.mode !== 'shadow' || shadow === undefined) return;
       shadow.then(
         (candidate) => {
           record(rollout.id, 'active', request.decision);

@@ -56,6 +56,8 @@ describe('createTrafficStats', () => {
     stats.add(request(1, { tool_calls: [{ tool: 'send_email', verdict: 'approval' }, { tool: 'format_disk', verdict: 'denied', reason: 'unlisted' }, { tool: 'format_disk', verdict: 'denied', reason: 'unlisted' }, { tool: 'search', verdict: 'allowed' }] }));
     stats.add({ id: 'r1', type: 'report-created', time: at(2), data: { kind: 'wrong_block' } });
     stats.add({ id: 'r2', type: 'report-created', time: at(3), data: { kind: 'bad_answer' } });
+    // A reviewer's verdict on a held request is not a user's report.
+    stats.add({ id: 'r3', type: 'report-created', time: at(3), data: { kind: 'wrong_block', filed_by: 'reviewer' } });
     const result = stats.result();
     expect(result.totals).toMatchObject({ requests: 101, tool_calls: 4, tool_denials: 2, tool_approvals: 1, reports: 2, false_block_reports: 1 });
     expect(result.tool_denials_by_tool).toEqual([{ tool: 'format_disk', reason: 'unlisted', count: 2 }]);

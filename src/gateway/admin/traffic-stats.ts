@@ -162,7 +162,8 @@ export function createTrafficStats(options: { from: Date; to: Date; bucketSecond
       const bucket = buckets[Math.floor((time - first) / bucketMs)];
       if (bucket === undefined) return;
       if (event.type === 'request') addRequest(event, bucket);
-      else if (event.type === 'report-created') {
+      // Users' reports only: a reviewer's verdict on a held request (`filed_by: reviewer`) is not a user saying something went wrong.
+      else if (event.type === 'report-created' && event.data.filed_by !== 'reviewer') {
         const report = reportDataSchema.safeParse(event.data);
         totals.reports += 1;
         bucket.reports += 1;

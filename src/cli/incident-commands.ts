@@ -173,7 +173,6 @@ export function addIncidentCommands(program: Command, context: IncidentCommandsC
       const opened = config(options);
       // Actions sharing a switch add up: the flip is planned from what the switch does now.
       const flip = await withOperationStores(opened, { limits: false }, async ({ stores }) => {
-        if (typeof options.incident === 'string') await requireIncident(stores.incidents, options.incident);
         const current = await stores.switches.get(scope, id);
         return runbookFlip(action, planOptions, current === undefined || switchStateAt(current, new Date()) === 'on' ? undefined : current);
       });

@@ -46,6 +46,13 @@ interface Workspace {
 }
 
 /** A temporary directory with a palisade.yaml (`document`, as JSON) whose SQLite file lives beside it unless it says otherwise. */
+/** Acts that name an incident must name one that exists: opens one and returns its id. */
+async function openIncident(space: Workspace): Promise<string> {
+  const opened = await space.run('incident', 'open', '--severity', '3', '--title', 'test incident');
+  expect(opened.code).toBe(0);
+  return opened.stdout.split('\t')[0] as string;
+}
+
 function workspace(document: Record<string, unknown> = {}, env: ConfigEnvironment = {}): Workspace {
   const directory = mkdtempSync(join(tmpdir(), 'palisade-cli-ops-'));
   directories.push(directory);
@@ -142,13 +149,14 @@ describe('palisade policy push|list|show|activate|diff', () => {
   it('activates a version with a reason, audited; again changes nothing', async () => {
     expectUsageError(await space.run('policy', 'activate', 'cli-strict'), /required option '--reason <text>' not specified/);
     expectUsageError(await space.run('policy', 'activate', 'nothing-by-this-name', '--reason', 'x'), /no policy version matches "nothing-by-this-name"/);
-    const activated = await space.run('policy', 'activate', 'cli-strict', '--reason', 'first version', '--incident', 'inc_cli1');
+    const incident1 = await openIncident(space);
+    const activated = await space.run('policy', 'activate', 'cli-strict', '--reason', 'first version', '--incident', incident1);
     expect(activated.code, activated.stderr).toBe(0);
     expect(activated.stdout).toBe(`activated ${strictHash} (cli-strict); gateways apply it at their next read (operations.rollouts.refresh_ms)\n`);
     expect((await space.run('policy', 'activate', strictHash, '--reason', 'again')).stdout).toBe(`${strictHash} (cli-strict) is the active version already; nothing changed\n`);
     const events = await space.events('policy-activated');
     expect(events).toHaveLength(1);
-    expect(events[0]).toMatchObject({ actor: 'cli', data: { hash: strictHash, previous: null, reason: 'first version', incident_id: 'inc_cli1', source: 'cli' } });
+    expect(events[0]).toMatchObject({ actor: 'cli', data: { hash: strictHash, previous: null, reason: 'first version', incident_id: incident1, source: 'cli' } });
     expect((await space.run('policy', 'list')).stdout).toContain(`${strictHash}\t`);
     expect((await space.run('policy', 'list')).stdout).toMatch(/\tcli-strict\tactive\n/);
   });
@@ -174,18 +182,19 @@ describe('palisade switch|kill|unkill', () => {
   });
 
   it('flips a switch with a reason, an expiry and an incident, audited like the admin API', async () => {
-    const off = await space.run('switch', 'set', 'tenant', 'acme', 'off', '--reason', 'abuse under investigation', '--for', '2h', '--incident', 'inc_cli2');
+    const incident2 = await openIncident(space);
+    const off = await space.run('switch', 'set', 'tenant', 'acme', 'off', '--reason', 'abuse under investigation', '--for', '2h', '--incident', incident2);
     expect(off.code, off.stderr).toBe(0);
     expect(off.stdout).toMatch(/^tenant\/acme: off \(was on\), version 1, until \S+Z; gateways on this SQLite file apply it within a second\n$/);
     const list = await space.run('switch', 'list');
-    expect(list.stdout).toMatch(/^tenant\/acme\toff\tuntil \S+\tby cli at \S+\tv1\tincident inc_cli2\treason "abuse under investigation"\n$/);
+    expect(list.stdout).toMatch(new RegExp(`^tenant/acme\\toff\\tuntil \\S+\\tby cli at \\S+\\tv1\\tincident ${incident2}\\treason "abuse under investigation"\\n$`));
     const json = JSON.parse((await space.run('switch', 'list', '--json')).stdout) as { version: number; data: { scope: string; id: string; state: string; expires_at: string }[] };
     expect(json).toMatchObject({ version: 1, data: [{ scope: 'tenant', id: 'acme', state: 'off' }] });
     const hours = (Date.parse(json.data[0]?.expires_at as string) - Date.now()) / 3_600_000;
     expect(hours).toBeGreaterThan(1.99);
     expect(hours).toBeLessThanOrEqual(2);
     const [event] = await space.events('switch-flipped');
-    expect(event).toMatchObject({ actor: 'cli', data: { scope: 'tenant', id: 'acme', state: 'off', previous_state: 'on', reason: 'abuse under investigation', incident_id: 'inc_cli2', expires_at: json.data[0]?.expires_at, version: 1, degrade: null } });
+    expect(event).toMatchObject({ actor: 'cli', data: { scope: 'tenant', id: 'acme', state: 'off', previous_state: 'on', reason: 'abuse under investigation', incident_id: incident2, expires_at: json.data[0]?.expires_at, version: 1, degrade: null } });
   });
 
   it('degrades with tools disabled and a forced policy named by name, stored as its hash', async () => {
@@ -260,13 +269,14 @@ describe('palisade rollout', () => {
     expectUsageError(await space.run('rollout', 'start', 'cli-stricter', '--every', '90s'), /--every takes whole minutes/);
     expectUsageError(await space.run('rollout', 'start', 'unknown-version'), /no policy version matches "unknown-version"/);
 
-    const started = await space.run('rollout', 'start', candidate.slice(0, 10), '--stages', '10,50,100', '--every', '2h', '--reason', 'try it', '--incident', 'inc_cli3');
+    const incident3 = await openIncident(space);
+    const started = await space.run('rollout', 'start', candidate.slice(0, 10), '--stages', '10,50,100', '--every', '2h', '--reason', 'try it', '--incident', incident3);
     expect(started.code, started.stderr).toBe(0);
     const match = /^started (rol_\S+): ([0-9a-f]{64}) at 10 % in shadow mode, bucketed by key; stages 10, 50, 100; advances every 120 minutes while healthy\n$/.exec(started.stdout);
     expect(match?.[2]).toBe(candidate);
     rolloutId = match?.[1] as string;
     const [event] = await space.events('rollout-started');
-    expect(event).toMatchObject({ actor: 'cli', data: { rollout_id: rolloutId, candidate, baseline, percent: 10, stages: [10, 50, 100], bucket_by: 'key', mode: 'shadow', every_minutes: 120, reason: 'try it', incident_id: 'inc_cli3' } });
+    expect(event).toMatchObject({ actor: 'cli', data: { rollout_id: rolloutId, candidate, baseline, percent: 10, stages: [10, 50, 100], bucket_by: 'key', mode: 'shadow', every_minutes: 120, reason: 'try it', incident_id: incident3 } });
     expectUsageError(await space.run('rollout', 'start', 'cli-stricter'), new RegExp(`rollout ${rolloutId} is already running`));
     expectUsageError(await space.run('policy', 'activate', 'cli-stricter', '--reason', 'shortcut'), new RegExp(`rollout ${rolloutId} is running .*: complete, roll back or abort it before activating another version`));
   });
@@ -310,8 +320,9 @@ describe('palisade rollout', () => {
     expect((await space.run('rollout', 'advance', rolloutId, '--to', '75.5')).stdout).toMatch(/advanced 50 → 75\.5 %/);
     expect((await space.events('rollout-advanced'))[1]).toMatchObject({ actor: 'cli', data: { rollout_id: rolloutId, from_percent: 10, to_percent: 50, reason: 'fine so far', automatic: false } });
     expectUsageError(await space.run('rollout', 'rollback'), /required option '--reason <text>' not specified/);
-    expect((await space.run('rollout', 'rollback', '--reason', 'blocks jackfruit fans', '--incident', 'inc_cli4')).stdout).toMatch(/rolled back 75\.5 → 0 %/);
-    expect((await space.events('rollout-rolled-back'))[0]).toMatchObject({ actor: 'cli', data: { rollout_id: rolloutId, from_percent: 75.5, to_percent: 0, reason: 'blocks jackfruit fans', incident_id: 'inc_cli4' } });
+    const incident4 = await openIncident(space);
+    expect((await space.run('rollout', 'rollback', '--reason', 'blocks jackfruit fans', '--incident', incident4)).stdout).toMatch(/rolled back 75\.5 → 0 %/);
+    expect((await space.events('rollout-rolled-back'))[0]).toMatchObject({ actor: 'cli', data: { rollout_id: rolloutId, from_percent: 75.5, to_percent: 0, reason: 'blocks jackfruit fans', incident_id: incident4 } });
     expectUsageError(await space.run('rollout', 'complete', rolloutId), new RegExp(`rollout ${rolloutId} is rolled back already; nothing changed`));
     expectUsageError(await space.run('rollout', 'advance'), /no rollout is running/);
     const idle = await space.run('rollout', 'status');

@@ -83,7 +83,7 @@ export async function policyActivate(options: { config: GatewayConfig; reference
   if (options.reason.trim() === '') throw new PalisadeError('invalid_argument', '--reason must say why');
   return withOperationStores(options.config, { limits: false }, async ({ stores, record }) => {
     const result = await activatePolicy(
-      { versions: stores.policyVersions, rollouts: stores.rollouts, record },
+      { versions: stores.policyVersions, rollouts: stores.rollouts, record, incidents: stores.incidents },
       { reference: options.reference, reason: options.reason, actor: CLI_ACTOR, now: new Date(), source: 'cli', ...(options.incident === undefined ? {} : { incidentId: options.incident }) },
     );
     options.stdout.write(

@@ -54,7 +54,7 @@ export async function rolloutStart(options: RolloutStartOptions): Promise<number
   }
   return withOperationStores(options.config, { limits: false }, async ({ stores, record }) => {
     const rollout = await beginRollout(
-      { versions: stores.policyVersions, rollouts: stores.rollouts, record },
+      { versions: stores.policyVersions, rollouts: stores.rollouts, record, incidents: stores.incidents },
       {
         candidate: options.candidate,
         stages,
@@ -146,7 +146,7 @@ export async function rolloutChange(options: { config: GatewayConfig; kind: Roll
   if (options.kind === 'roll_back' && (options.reason === undefined || options.reason.trim() === '')) throw new PalisadeError('invalid_argument', '--reason is required to roll back: it is what the on-call reads first');
   return withOperationStores(options.config, { limits: false }, async ({ stores, record }) => {
     const rollout = await changeRollout(
-      { versions: stores.policyVersions, rollouts: stores.rollouts, record },
+      { versions: stores.policyVersions, rollouts: stores.rollouts, record, incidents: stores.incidents },
       {
         kind: options.kind,
         rolloutId: options.id ?? 'current',

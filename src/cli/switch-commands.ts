@@ -93,7 +93,7 @@ export async function switchSet(options: SwitchSetOptions): Promise<number> {
     });
     const now = new Date();
     const result = await flipSwitch(
-      { switches: flips.switches, versions: stores.policyVersions, record },
+      { switches: flips.switches, versions: stores.policyVersions, record, incidents: stores.incidents },
       {
         scope,
         id: options.id,

@@ -110,6 +110,9 @@ describe('incidents', () => {
     expect(noTarget.body.error.message).toContain('needs a target');
     expect((await admin('/admin/v1/runbook/drain', {})).status).toBe(400);
     expect((await admin('/admin/v1/runbook/drain', { reason: 'x', incident_id: 'inc_missing' })).status).toBe(404);
+    // Any act naming an incident must name one that exists, or it would land on no timeline.
+    expect((await admin('/admin/v1/switches/model/palisade-demo', { state: 'off', reason: 'x', incident_id: 'inc_missing' }, 'PUT')).status).toBe(404);
+    expect((await gatewayCall(gateway.url, { path: '/v1/chat/completions', key: gateway.key, body: { model: 'palisade-demo', messages: [{ role: 'user', content: 'hi' }] } })).status).toBe(200);
     // A tenant admin cannot open incidents or drain the deployment.
     const tenant = await admin('/admin/v1/tenants', { id: 'acme', name: 'Acme' });
     expect(tenant.status).toBe(201);

@@ -121,6 +121,8 @@ async function eventually<T>(probe: () => Promise<T>, done: (value: T) => boolea
   }
 }
 
+const incidentIds: string[] = [];
+
 beforeAll(async () => {
   gateway = await startTestGateway({ document: { logging: { level: 'warn' } } });
   const keys = await operator<WireList<WireKey>>('/admin/v1/keys');
@@ -131,6 +133,8 @@ beforeAll(async () => {
   acmeAdmin = created.body;
   const versions = await operator<WireList<WireVersion> & { active: { hash: string } }>('/admin/v1/policies');
   configuredHash = versions.body.active.hash;
+  // Acts that name an incident must name one that exists.
+  for (const title of ['tighten', 'freeze', 'rollout']) incidentIds.push((await operator<{ id: string }>('/admin/v1/incidents', { body: { severity: 3, title } })).body.id);
 });
 
 afterAll(async () => {
@@ -189,7 +193,7 @@ describe('admin API: policy versions', () => {
 
   it('activates a version with a reason, audited; activating it again changes nothing', async () => {
     expectInvalid(await operator(`/admin/v1/policies/${strictHash}/activate`, { body: {} }), { param: 'reason', message: /invalid reason: required/ });
-    const activated = await operator<{ changed: boolean; active: { hash: string; activated_by: string } }>(`/admin/v1/policies/ops-admin-strict/activate`, { body: { reason: 'tighten during incident', incident_id: 'inc_test1' } });
+    const activated = await operator<{ changed: boolean; active: { hash: string; activated_by: string } }>(`/admin/v1/policies/ops-admin-strict/activate`, { body: { reason: 'tighten during incident', incident_id: incidentIds[0] } });
     expect(activated.status, activated.text).toBe(200);
     expect(activated.body).toMatchObject({ changed: true, active: { hash: strictHash, activated_by: operatorId } });
     // Applied on this replica at once.
@@ -198,7 +202,7 @@ describe('admin API: policy versions', () => {
     expect(again.body.changed).toBe(false);
     const events = await auditEvents('policy-activated');
     expect(events.filter((event) => event.actor === operatorId)).toHaveLength(1);
-    expect(events[0]).toMatchObject({ actor: operatorId, data: { hash: strictHash, name: 'ops-admin-strict', previous: configuredHash, reason: 'tighten during incident', incident_id: 'inc_test1' } });
+    expect(events[0]).toMatchObject({ actor: operatorId, data: { hash: strictHash, name: 'ops-admin-strict', previous: configuredHash, reason: 'tighten during incident', incident_id: incidentIds[0] } });
     const restored = await operator<{ changed: boolean }>(`/admin/v1/policies/${configuredHash}/activate`, { body: { reason: 'incident over' } });
     expect(restored.body.changed).toBe(true);
     expect((await chat(gateway.url, { key: acmeAdmin.key, content: 'A durian smoothie, please' })).status).toBe(200);
@@ -220,9 +224,9 @@ describe('admin API: policy versions', () => {
 
 describe('admin API: kill switches', () => {
   it('freezes a tenant and lets it go again, audited with the acting key', async () => {
-    const off = await operator<WireSwitch>('/admin/v1/switches/tenant/acme', { method: 'PUT', body: { state: 'off', reason: 'abuse under investigation', expires_in_seconds: 600, incident_id: 'inc_test2' } });
+    const off = await operator<WireSwitch>('/admin/v1/switches/tenant/acme', { method: 'PUT', body: { state: 'off', reason: 'abuse under investigation', expires_in_seconds: 600, incident_id: incidentIds[1] } });
     expect(off.status, off.text).toBe(200);
-    expect(off.body).toMatchObject({ object: 'switch', scope: 'tenant', id: 'acme', state: 'off', effective_state: 'off', previous_state: 'on', actor: operatorId, incident_id: 'inc_test2', degrade: null });
+    expect(off.body).toMatchObject({ object: 'switch', scope: 'tenant', id: 'acme', state: 'off', effective_state: 'off', previous_state: 'on', actor: operatorId, incident_id: incidentIds[1], degrade: null });
     expect(Date.parse(off.body.expires_at as string) - Date.now()).toBeGreaterThan(590_000);
     const refused = await chat(gateway.url, { key: acmeAdmin.key, content: 'Hello' });
     expect(refused.status).toBe(503);
@@ -242,7 +246,7 @@ describe('admin API: kill switches', () => {
 
     const events = (await auditEvents('switch-flipped')).filter((event) => event.data.scope === 'tenant');
     expect(events.map((event) => event.data.state)).toEqual(['on', 'off']);
-    expect(events[1]).toMatchObject({ actor: operatorId, data: { id: 'acme', previous_state: 'on', reason: 'abuse under investigation', incident_id: 'inc_test2', expires_at: off.body.expires_at, version: off.body.version, degrade: null } });
+    expect(events[1]).toMatchObject({ actor: operatorId, data: { id: 'acme', previous_state: 'on', reason: 'abuse under investigation', incident_id: incidentIds[1], expires_at: off.body.expires_at, version: off.body.version, degrade: null } });
     expect(events[0]?.data).not.toHaveProperty('incident_id');
   });
 
@@ -328,13 +332,13 @@ describe('admin API: rollouts', () => {
     expectInvalid(await operator('/admin/v1/rollouts', { body: { candidate: strictHash, mode: 'yolo' } }), { param: 'mode', message: /must be one of shadow, enforce/ });
     expectInvalid(await operator('/admin/v1/rollouts', { body: { candidate: strictHash, bucket_by: 'ip' } }), { param: 'bucket_by', message: /must be one of tenant, key, end_user/ });
 
-    const started = await operator<WireRollout>('/admin/v1/rollouts', { body: { candidate: 'ops-admin-strict', stages: [50, 100], reason: 'try the strict policy', incident_id: 'inc_test3' } });
+    const started = await operator<WireRollout>('/admin/v1/rollouts', { body: { candidate: 'ops-admin-strict', stages: [50, 100], reason: 'try the strict policy', incident_id: incidentIds[2] } });
     expect(started.status, started.text).toBe(201);
     expect(started.body).toMatchObject({ object: 'rollout', status: 'running', candidate: strictHash, baseline: configuredHash, percent: 50, stages: [50, 100], bucket_by: 'key', mode: 'shadow' });
     rolloutId = started.body.id;
     expect(rolloutId).toMatch(/^rol_/);
     const [event] = await auditEvents('rollout-started');
-    expect(event).toMatchObject({ actor: operatorId, data: { rollout_id: rolloutId, candidate: strictHash, baseline: configuredHash, percent: 50, stages: [50, 100], bucket_by: 'key', mode: 'shadow', reason: 'try the strict policy', incident_id: 'inc_test3' } });
+    expect(event).toMatchObject({ actor: operatorId, data: { rollout_id: rolloutId, candidate: strictHash, baseline: configuredHash, percent: 50, stages: [50, 100], bucket_by: 'key', mode: 'shadow', reason: 'try the strict policy', incident_id: incidentIds[2] } });
 
     const second = await operator('/admin/v1/rollouts', { body: { candidate: strictHash } });
     expectInvalid(second, { message: new RegExp(`rollout ${rolloutId} is already running`) });
@@ -385,11 +389,11 @@ describe('admin API: rollouts', () => {
 
   it('rolls back only with a reason, audited; an ended rollout cannot move again', async () => {
     expectInvalid(await operator(`/admin/v1/rollouts/${rolloutId}/rollback`, { body: {} }), { param: 'reason', message: /required: say why/ });
-    const rolledBack = await operator<WireRollout>(`/admin/v1/rollouts/${rolloutId}/rollback`, { body: { reason: 'blocks fruit lovers', incident_id: 'inc_test3' } });
+    const rolledBack = await operator<WireRollout>(`/admin/v1/rollouts/${rolloutId}/rollback`, { body: { reason: 'blocks fruit lovers', incident_id: incidentIds[2] } });
     expect(rolledBack.status, rolledBack.text).toBe(200);
     expect(rolledBack.body).toMatchObject({ status: 'rolled_back', percent: 0 });
     const [event] = await auditEvents('rollout-rolled-back');
-    expect(event).toMatchObject({ actor: operatorId, data: { rollout_id: rolloutId, from_percent: 100, to_percent: 0, reason: 'blocks fruit lovers', incident_id: 'inc_test3', automatic: false } });
+    expect(event).toMatchObject({ actor: operatorId, data: { rollout_id: rolloutId, from_percent: 100, to_percent: 0, reason: 'blocks fruit lovers', incident_id: incidentIds[2], automatic: false } });
     expectInvalid(await operator(`/admin/v1/rollouts/${rolloutId}/complete`, { body: {} }), { message: new RegExp(`rollout ${rolloutId} is rolled back already`) });
     expectInvalid(await operator('/admin/v1/rollouts/current'), { status: 404, code: 'not_found', message: /no rollout is running/ });
     expectInvalid(await operator('/admin/v1/rollouts/rol_nosuchrollout'), { status: 404, code: 'not_found', message: /no rollout rol_nosuchrollout/ });

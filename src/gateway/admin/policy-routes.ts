@@ -79,7 +79,7 @@ export function registerPolicyRoutes(app: FastifyInstance, deps: GatewayDependen
     const { hash } = parseWire(hashParams, request.params);
     const body = parseWire(activateBody, request.body);
     const result = await activatePolicy(
-      { versions: operations.versions, rollouts: operations.rollouts, record: operations.record },
+      { versions: operations.versions, rollouts: operations.rollouts, record: operations.record, incidents: operations.incidents },
       { reference: hash, reason: body.reason, actor: auth.key.id, now: now(), source: 'api', ...(body.incident_id === undefined ? {} : { incidentId: body.incident_id }) },
     ).catch(asRequestError);
     if (result.changed) await refreshPolicies(deps);

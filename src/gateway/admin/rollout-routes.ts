@@ -60,7 +60,7 @@ const transitions: readonly { path: string; kind: RolloutCommand; body: z.ZodTyp
 export function registerRolloutRoutes(app: FastifyInstance, deps: GatewayDependencies): void {
   const now = () => deps.now?.() ?? new Date();
   const operations = deps.operations;
-  const stores = { versions: operations.versions, rollouts: operations.rollouts, record: operations.record };
+  const stores = { versions: operations.versions, rollouts: operations.rollouts, record: operations.record, incidents: operations.incidents };
 
   async function rolloutById(id: string): Promise<Rollout> {
     const rollout = await operations.rollouts.get(await rolloutIdOf(operations.rollouts, id));

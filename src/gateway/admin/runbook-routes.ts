@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { requireIncident } from '../../ops/incidents/incident-actions.js';
 import { MAX_SWITCH_REASON_LENGTH } from '../../ops/switches/check-switch-arguments.js';
 import { flipSwitch } from '../../ops/switches/flip-switch.js';
 import { runbookActions, runbookFlip, runbookTarget } from '../../ops/switches/runbook.js';
@@ -37,8 +36,6 @@ export function registerRunbookRoutes(app: FastifyInstance, deps: GatewayDepende
     const { action } = parseWire(actionParams, request.params);
     const body = parseWire(actionBody, request.body);
     const options = { ...(body.target === undefined ? {} : { target: body.target }), ...(body.policy === undefined ? {} : { policy: body.policy }), ...(body.undo === undefined ? {} : { undo: body.undo }) };
-    // An action taken for an incident must name one that exists, or it would be on no timeline.
-    if (body.incident_id !== undefined) await requireIncident(operations.incidents, body.incident_id);
     const at = now();
     // Actions sharing a switch add up: the flip is planned from what the switch does now.
     const planned = await (async () => {
@@ -51,7 +48,7 @@ export function registerRunbookRoutes(app: FastifyInstance, deps: GatewayDepende
       }
     })();
     const result = await flipSwitch(
-      { switches: operations.switches, versions: operations.versions, record: operations.record },
+      { switches: operations.switches, versions: operations.versions, record: operations.record, incidents: operations.incidents },
       {
         ...planned,
         reason: body.reason,

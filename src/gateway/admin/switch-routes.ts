@@ -92,7 +92,7 @@ export function registerSwitchRoutes(app: FastifyInstance, deps: GatewayDependen
     const expiresAt = body.expires_at !== undefined ? new Date(body.expires_at) : body.expires_in_seconds !== undefined ? new Date(at.getTime() + body.expires_in_seconds * 1000) : undefined;
     if (expiresAt !== undefined && expiresAt.getTime() <= at.getTime()) throw new PalisadeError('invalid_request', 'invalid expires_at: must be in the future', { details: [{ path: 'expires_at', message: 'must be in the future' }] });
     const result = await flipSwitch(
-      { switches: operations.switches, versions: operations.versions, record: operations.record },
+      { switches: operations.switches, versions: operations.versions, record: operations.record, incidents: operations.incidents },
       {
         scope: target.scope,
         id: target.id,

@@ -24,6 +24,14 @@ export async function openIncident(stores: IncidentActionStores, request: { seve
   return opened.incident;
 }
 
+/**
+ * An act that names an incident must name one that exists, or it would land on no timeline.
+ * Checked before the act, when the caller passes the incident store.
+ */
+export async function checkIncidentNamed(incidents: IncidentStore | undefined, incidentId: string | undefined): Promise<void> {
+  if (incidents !== undefined && incidentId !== undefined) await requireIncident(incidents, incidentId);
+}
+
 /** The incident, or `not_found`. */
 export async function requireIncident(incidents: IncidentStore, id: string): Promise<Incident> {
   const incident = await incidents.get(id);

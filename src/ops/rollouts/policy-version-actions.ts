@@ -4,6 +4,8 @@
  * through `activatePolicyVersion`, and each change writes its audit event (`policy-pushed`,
  * `policy-activated`). Refusals are errors with a message an operator can act on.
  */
+import { checkIncidentNamed } from '../incidents/incident-actions.js';
+import type { IncidentStore } from '../incidents/incident-store.js';
 import { PalisadeError } from '../../core/errors.js';
 import type { RecordOperatorEvent } from '../operator-event.js';
 import type { ActivePolicyVersion } from './rollout.js';
@@ -58,7 +60,8 @@ export interface ActivatePolicyResult {
 }
 
 /** Makes a version the active one; refused (`invalid_request`, naming the rollout) while a rollout runs. */
-export async function activatePolicy(stores: { versions: PolicyVersionStore; rollouts: RolloutStore; record: RecordOperatorEvent }, request: ActivatePolicyRequest): Promise<ActivatePolicyResult> {
+export async function activatePolicy(stores: { versions: PolicyVersionStore; rollouts: RolloutStore; record: RecordOperatorEvent; incidents?: IncidentStore }, request: ActivatePolicyRequest): Promise<ActivatePolicyResult> {
+  await checkIncidentNamed(stores.incidents, request.incidentId);
   const version = await requirePolicyVersion(stores.versions, request.reference);
   const previous = await stores.rollouts.activeVersion();
   const result = await activatePolicyVersion(stores, { hash: version.hash, by: request.actor, now: request.now });

@@ -4,6 +4,8 @@
  * on, and every transition written to the audit log (`rollout-started`, `rollout-advanced`,
  * `rollout-completed`, `rollout-rolled-back`, `rollout-aborted`) with what changed and why.
  */
+import { checkIncidentNamed } from '../incidents/incident-actions.js';
+import type { IncidentStore } from '../incidents/incident-store.js';
 import { PalisadeError } from '../../core/errors.js';
 import type { RecordOperatorEvent } from '../operator-event.js';
 import type { PolicyVersionStore } from './policy-version-store.js';
@@ -16,6 +18,8 @@ export interface RolloutActionStores {
   versions: PolicyVersionStore;
   rollouts: RolloutStore;
   record: RecordOperatorEvent;
+  /** When given, an act naming an incident is refused unless the incident exists. */
+  incidents?: IncidentStore;
 }
 
 export const DEFAULT_ROLLOUT_STAGES: readonly number[] = [1, 5, 25, 100];
@@ -35,6 +39,7 @@ export interface BeginRolloutRequest {
 }
 
 export async function beginRollout(stores: RolloutActionStores, request: BeginRolloutRequest): Promise<Rollout> {
+  await checkIncidentNamed(stores.incidents, request.incidentId);
   const version = await requirePolicyVersion(stores.versions, request.candidate, { field: 'candidate' });
   const result = await startRollout(stores, {
     id: newRolloutId(),
@@ -108,6 +113,7 @@ export async function rolloutIdOf(rollouts: RolloutStore, id: string): Promise<s
 }
 
 export async function changeRollout(stores: RolloutActionStores, request: ChangeRolloutRequest): Promise<Rollout> {
+  await checkIncidentNamed(stores.incidents, request.incidentId);
   const rolloutId = await rolloutIdOf(stores.rollouts, request.rolloutId);
   const base = { rolloutId, by: request.actor, now: request.now, ...(request.reason === undefined ? {} : { reason: request.reason }) };
   let result: RolloutTransitionResult;

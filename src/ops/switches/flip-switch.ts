@@ -11,6 +11,8 @@
 import type { PolicyVersionStore } from '../rollouts/policy-version-store.js';
 import { requirePolicyVersion } from '../rollouts/resolve-policy-version.js';
 import type { RecordOperatorEvent } from '../operator-event.js';
+import { checkIncidentNamed } from '../incidents/incident-actions.js';
+import type { IncidentStore } from '../incidents/incident-store.js';
 import { checkSwitchFlip } from './check-switch-arguments.js';
 import { GLOBAL_SWITCH_ID, type DegradeOptions, type SwitchFlip, type SwitchScope, type SwitchSetResult, type SwitchState, type SwitchStore } from './switch-store.js';
 
@@ -33,6 +35,8 @@ export interface FlipSwitchStores {
   switches: SwitchStore;
   versions: PolicyVersionStore;
   record: RecordOperatorEvent;
+  /** When given, a flip naming an incident is refused unless the incident exists. */
+  incidents?: IncidentStore;
 }
 
 /** The id a switch is stored under: `all` is accepted for the global switch's `*`. */
@@ -54,6 +58,7 @@ export async function flipSwitch(stores: FlipSwitchStores, request: FlipSwitchRe
   };
   // Malformed flips are refused before a version is looked up, with the store's own messages.
   checkSwitchFlip(flip);
+  await checkIncidentNamed(stores.incidents, flip.incidentId);
   if (flip.degrade?.policy !== undefined) flip.degrade.policy = (await requirePolicyVersion(stores.versions, flip.degrade.policy, { field: 'degrade.policy' })).hash;
   const result = await stores.switches.set(flip);
   await stores.record({ type: 'switch-flipped', actor: request.actor, data: switchFlippedData(result) });
